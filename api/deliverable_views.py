@@ -1,0 +1,98 @@
+"""Versions, drafts, downloads, sign-offs and bundles."""
+from __future__ import annotations
+
+from flask import Response, jsonify, request, stream_with_context
+
+from api import inputs
+from api.blueprint import bp
+from api.shapes import deliverable_json, signoff_json, version_json
+from core import access, audit, db
+from core.auth import api_user
+from core.errors import Forbidden, UserValueError
+from deliverables import drafts, signoffs, versions
+from deliverables.models import Version
+from portal.bundle import bundle_entries, stream_bundle
+from portal.download import content_disposition, version_file_response
+
+
+@bp.get("/deliverables/<int:deliverable_id>")
+def get_deliverable(deliverable_id):
+    user = api_user()
+    d = access.get_deliverable(user, deliverable_id)
+    latest_id = d.latest_signed_version_id if user.role == "client" else d.latest_version_id
+    latest = db.session().get(Version, latest_id) if latest_id else None
+    return jsonify(deliverable_json(d, latest, d.project.code))
+
+
+@bp.post("/deliverables/<int:deliverable_id>/versions")
+def upload_version(deliverable_id):
+    user = api_user()
+    d = access.get_deliverable(user, deliverable_id)
+    if not versions.can_upload(user):
+        raise Forbidden("Only the vendor's pm, engineers or an admin may add versions.")
+    if not (request.mimetype or "").startswith("multipart/form-data"):
+        raise UserValueError("Send the file as multipart/form-data with a 'file' part.", "missing_file")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise UserValueError("The 'file' part is missing.", "missing_file")
+    note = inputs.text(request.form, "note", required=False, max_len=2000)
+    blob = upload.stream.commit_blob()
+    v = versions.add_version(user, d, blob, upload.filename, note=note, content_type=upload.mimetype)
+    return jsonify(version_json(v, [])), 201
+
+
+@bp.get("/deliverables/<int:deliverable_id>/versions")
+def list_versions(deliverable_id):
+    user = api_user()
+    d = access.get_deliverable(user, deliverable_id)
+    vs = versions.list_versions(user, d)
+    sos = versions.signoffs_of(v.id for v in vs)
+    return jsonify([version_json(v, sos.get(v.id, [])) for v in vs])
+
+
+@bp.post("/deliverables/<int:deliverable_id>/draft")
+def generate_draft(deliverable_id):
+    user = api_user()
+    d = access.get_deliverable(user, deliverable_id)
+    body = inputs.json_body() if request.get_data(cache=True) else {}
+    fmt = inputs.choice(body, "format", ("docx", "md"), required=False, default="docx")
+    v = drafts.generate_draft(user, d, fmt)
+    return jsonify(version_json(v, [])), 201
+
+
+@bp.get("/versions/<int:version_id>")
+def get_version(version_id):
+    user = api_user()
+    v = access.get_version(user, version_id)
+    return jsonify(version_json(v, versions.signoffs_of([v.id]).get(v.id, [])))
+
+
+@bp.get("/versions/<int:version_id>/file")
+def version_file(version_id):
+    user = api_user()
+    return version_file_response(user, access.get_version(user, version_id))
+
+
+@bp.post("/versions/<int:version_id>/signoffs")
+def sign_version(version_id):
+    user = api_user()
+    v = access.get_version_to_sign(user, version_id)
+    body = inputs.json_body()
+    decision = inputs.choice(body, "decision", ("approve", "reject"))
+    comment = inputs.text(body, "comment", required=decision == "reject", max_len=2000)
+    so = signoffs.sign(user, v, decision, comment)
+    return jsonify(signoff_json(so) | {"deliverable_status": v.deliverable.status}), 201
+
+
+@bp.get("/projects/<code>/bundle")
+def bundle(code):
+    user = api_user()
+    project = access.get_project(user, code)
+    entries = bundle_entries(project)
+    audit.record("bundle.download", user, object_type="project", object_id=project.id, project_code=project.code,
+                 files=len(entries))
+    db.session().commit()  # the stream outlives the request's commit point
+    filename = f"{project.code}-{project.name}-交付文档.zip"
+    resp = Response(stream_with_context(stream_bundle(project, entries)), mimetype="application/zip")
+    resp.headers["Content-Disposition"] = content_disposition(filename)
+    return resp

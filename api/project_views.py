@@ -1,0 +1,129 @@
+"""Projects, membership, deliverable registers and completeness."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from sqlalchemy import select
+
+from api import inputs
+from api.blueprint import bp
+from api.shapes import deliverable_json, project_json, user_json
+from catalog import get_catalog
+from core import access, db
+from core.auth import api_user
+from core.errors import UserValueError
+from core.users import get_user
+from deliverables import projects as ops
+from deliverables.models import STATUSES, Deliverable, Project, Version
+from phases.completeness import completeness, fetch_rows, portfolio
+
+
+def _dates(body: dict) -> dict:
+    out = {}
+    for name in ("warranty_until", "maintenance_start"):
+        if name in body:
+            out[name] = inputs.parse_date(body[name], name)
+    return out
+
+
+@bp.post("/projects")
+def create_project():
+    body = inputs.json_body()
+    project = ops.create_project(
+        api_user(), inputs.text(body, "code", max_len=64), inputs.text(body, "name"),
+        inputs.text(body, "client"), vendor=inputs.text(body, "vendor", required=False),
+        description=inputs.text(body, "description", required=False, max_len=5000), **_dates(body))
+    return jsonify(project_json(project)), 201
+
+
+@bp.get("/projects")
+def list_projects():
+    user = api_user()
+    projects = list(db.session().scalars(access.visible_projects(user)))
+    return jsonify([project_json(p) for p in projects])
+
+
+@bp.get("/projects/<code>")
+def get_project(code):
+    user = api_user()
+    project = access.get_project(user, code)
+    out = project_json(project)
+    out["members"] = [user_json(u) for u in ops.members(project)]
+    out["completeness"] = completeness(fetch_rows([project.id]))
+    return jsonify(out)
+
+
+@bp.patch("/projects/<code>")
+def update_project(code):
+    user = api_user()
+    project = access.get_project(user, code)
+    body = inputs.json_body()
+    changes = _dates(body)
+    for name, max_len in (("name", 200), ("client", 200), ("vendor", 200), ("description", 5000)):
+        if name in body:
+            changes[name] = inputs.text(body, name, max_len=max_len, required=name in ("name", "client"))
+    unknown = set(body) - set(ops.UPDATABLE)
+    if unknown:
+        raise UserValueError(f"Unknown or read-only fields: {', '.join(sorted(unknown))}.", "unknown_field")
+    return jsonify(project_json(ops.update_project(user, project, changes)))
+
+
+@bp.get("/projects/<code>/members")
+def list_members(code):
+    project = access.get_project(api_user(), code)
+    return jsonify([user_json(u) for u in ops.members(project)])
+
+
+@bp.post("/projects/<code>/members")
+def add_member(code):
+    user = api_user()
+    project = access.get_project(user, code)
+    ops.require_manage(user, project)
+    body = inputs.json_body()
+    ops.add_member(user, project, get_user(inputs.text(body, "username", max_len=64)))
+    return jsonify([user_json(u) for u in ops.members(project)]), 201
+
+
+@bp.delete("/projects/<code>/members/<username>")
+def remove_member(code, username):
+    user = api_user()
+    project = access.get_project(user, code)
+    ops.require_manage(user, project)
+    ops.remove_member(user, project, get_user(username))
+    return "", 204
+
+
+@bp.get("/projects/<code>/deliverables")
+def list_deliverables(code):
+    user = api_user()
+    project = access.get_project(user, code)
+    cat = get_catalog()
+    phase = inputs.query_choice("phase", tuple(p.key for p in cat.phases))
+    status = inputs.query_choice("status", STATUSES)
+    kind = inputs.query_choice("kind", ("document", "record")) or "document"
+    # A client's "latest" is the latest signed-off version (one rule: access.version_filter).
+    latest_col = Deliverable.latest_signed_version_id if user.role == "client" else Deliverable.latest_version_id
+    q = (select(Deliverable, Version).outerjoin(Version, Version.id == latest_col)
+         .where(Deliverable.project_id == project.id, Deliverable.kind == kind))
+    if phase:
+        q = q.where(Deliverable.phase == phase)
+    if status:
+        q = q.where(Deliverable.status == status)
+    rows = db.session().execute(q.order_by(Deliverable.position, Deliverable.period, Deliverable.id)).all()
+    return jsonify([deliverable_json(d, v, project.code) for d, v in rows])
+
+
+@bp.get("/projects/<code>/completeness")
+def project_completeness(code):
+    project = access.get_project(api_user(), code)
+    return jsonify(completeness(fetch_rows([project.id])))
+
+
+@bp.get("/completeness")
+def portfolio_completeness():
+    """Completeness of every project the caller sees: two SQL queries whatever their number."""
+    user = api_user()
+    projects = list(db.session().scalars(access.visible_projects(user)))
+    per_project = portfolio(fetch_rows(project_filter=access.project_filter(user)))
+    empty = completeness([])
+    return jsonify({"projects": [{"code": p.code, "name": p.name, "client": p.client,
+                                  **per_project.get(p.id, empty)} for p in projects]})

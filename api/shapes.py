@@ -1,0 +1,45 @@
+"""Turning rows into the JSON shapes of shared/API.md (one place per shape)."""
+from __future__ import annotations
+
+from catalog import get_catalog
+from core.clock import iso
+from core.models import User
+from deliverables.models import Deliverable, Project, Signoff, Version
+
+
+def project_json(p: Project) -> dict:
+    return {"code": p.code, "name": p.name, "client": p.client, "vendor": p.vendor, "description": p.description,
+            "warranty_until": p.warranty_until.isoformat() if p.warranty_until else None,
+            "maintenance_start": p.maintenance_start.isoformat() if p.maintenance_start else None,
+            "created_at": iso(p.created_at)}
+
+
+def signoff_json(so: Signoff) -> dict:
+    return {"id": so.id, "signer": so.signer_name, "role": so.role, "decision": so.decision,
+            "meaning": so.meaning, "comment": so.comment, "at": iso(so.created_at),
+            "version_id": so.version_id, "sha256": so.sha256}
+
+
+def version_json(v: Version, signoffs: list[Signoff] | None = None) -> dict:
+    out = {"id": v.id, "number": v.number, "filename": v.filename, "size": v.size, "sha256": v.sha256,
+           "content_type": v.content_type, "note": v.note, "source": v.source,
+           "uploaded_by": v.uploaded_by.name if v.uploaded_by else None,
+           "created_at": iso(v.created_at), "signed_off_at": iso(v.signed_off_at)}
+    if signoffs is not None:
+        out["signoffs"] = [signoff_json(s) for s in signoffs]
+    return out
+
+
+def deliverable_json(d: Deliverable, latest: Version | None, project_code: str | None = None) -> dict:
+    cat = get_catalog()
+    item = cat.document(d.document_key) or cat.record(d.document_key)
+    return {"id": d.id, "project": project_code, "document_key": d.document_key,
+            "name_zh": item.name_zh if item else d.title, "name_en": item.name_en if item else "",
+            "phase": d.phase, "kind": d.kind, "period": d.period or None, "title": d.title,
+            "status": d.status, "due_at": iso(d.due_at),
+            "latest_version": version_json(latest) if latest else None}
+
+
+def user_json(u: User) -> dict:
+    return {"username": u.username, "display_name": u.display_name, "role": u.role, "organisation": u.organisation,
+            "email": u.email, "phone": u.phone, "active": u.active}

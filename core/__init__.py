@@ -1,0 +1,1 @@
+"""Shared foundations: database, time, errors, auth, storage and audit."""

@@ -1,0 +1,29 @@
+"""The one source of "now", injectable for tests (app.config["CLOCK"] = callable)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+
+def now() -> datetime:
+    """Current time, timezone-aware UTC; tests may pin it through config CLOCK."""
+    if has_app_context():
+        clock = current_app.config.get("CLOCK")
+        if clock is not None:
+            return clock().astimezone(timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def local_tz() -> ZoneInfo:
+    """The deadline/display time zone (HANDOVER_TZ)."""
+    name = current_app.config.get("HANDOVER_TZ", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
+    return ZoneInfo(name)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """ISO 8601 with offset, in the local time zone, for API answers."""
+    if dt is None:
+        return None
+    return dt.astimezone(local_tz()).isoformat(timespec="seconds")

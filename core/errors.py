@@ -1,0 +1,43 @@
+"""The small exception hierarchy turned into the one error shape in one place."""
+from __future__ import annotations
+
+
+class HandoverError(Exception):
+    """Base: an error a user can act on. Subclasses fix the HTTP status."""
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class UserValueError(HandoverError):
+    status, code = 400, "invalid"
+
+
+class Unauthorized(HandoverError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(HandoverError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(HandoverError):
+    status, code = 404, "not_found"
+
+
+class Conflict(HandoverError):
+    status, code = 409, "conflict"
+
+
+class TooLarge(HandoverError):
+    status, code = 413, "too_large"
+
+
+def error_body(code: str, message: str) -> dict:
+    """The shared JSON error shape."""
+    return {"error": {"code": code, "message": message}}

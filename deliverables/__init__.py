@@ -1,0 +1,1 @@
+"""Projects, deliverables, versions and sign-offs."""

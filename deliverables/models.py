@@ -1,0 +1,100 @@
+"""Projects, memberships, deliverables, versions and sign-offs."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime
+from core.models import User
+
+STATUSES = ("missing", "draft", "in_review", "rejected", "signed_off")
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    client: Mapped[str] = mapped_column(String(200))
+    vendor: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    warranty_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    maintenance_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fault_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship()
+    project: Mapped[Project] = relationship()
+
+
+class Deliverable(Base):
+    """A required document (kind 'document') or a recurring record instance (kind 'record').
+
+    `status`, `latest_version_id` and `latest_signed_version_id` are derived columns,
+    recomputed by deliverables.signoff_state.refresh_deliverable after every write.
+    """
+    __tablename__ = "deliverables"
+    __table_args__ = (UniqueConstraint("project_id", "document_key", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="document")
+    document_key: Mapped[str] = mapped_column(String(64))
+    phase: Mapped[str] = mapped_column(String(32), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    period: Mapped[str] = mapped_column(String(32), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="missing", index=True)
+    version_count: Mapped[int] = mapped_column(Integer, default=0)
+    latest_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    latest_signed_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    project: Mapped[Project] = relationship()
+
+
+class Version(Base):
+    """Immutable stored version; its bytes are the blob with `sha256`."""
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("deliverable_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverables.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(200), default="application/octet-stream")
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="upload")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    deliverable: Mapped[Deliverable] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+    signoffs: Mapped[list["Signoff"]] = relationship(order_by="Signoff.id", back_populates="version")
+
+
+class Signoff(Base):
+    """An approval or rejection of one version (pinned by id and sha256); never edited."""
+    __tablename__ = "signoffs"
+    __table_args__ = (UniqueConstraint("version_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    signer_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[str] = mapped_column(String(16))
+    meaning: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[Version] = relationship(back_populates="signoffs")

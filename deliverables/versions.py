@@ -1,0 +1,75 @@
+"""Operations on versions: upload (streamed), generated drafts, numbering."""
+from __future__ import annotations
+
+import mimetypes
+from typing import Iterable
+
+from sqlalchemy import select, update
+
+import search
+
+from core import audit, db
+from core.clock import now
+from core.errors import Forbidden
+from core.models import Blob, User
+from core.storage import StoredBlob, blob_path
+from deliverables.filenames import clean_filename
+from deliverables.models import Deliverable, Signoff, Version
+from deliverables.signoff_state import refresh_deliverable
+
+UPLOAD_ROLES = ("admin", "pm", "engineer")
+
+
+def can_upload(user: User) -> bool:
+    return user.role in UPLOAD_ROLES
+
+
+def next_number(d: Deliverable) -> int:
+    """Reserve the next version number: an UPDATE first, so concurrent writers queue
+    (a row lock on PostgreSQL, the write lock on SQLite); no gaps, no duplicates."""
+    s = db.session()
+    s.execute(update(Deliverable).where(Deliverable.id == d.id)
+              .values(version_count=Deliverable.version_count + 1)
+              .execution_options(synchronize_session=False))
+    number = s.scalar(select(Deliverable.version_count).where(Deliverable.id == d.id))
+    d.version_count = number
+    return number
+
+
+def add_version(user: User, d: Deliverable, blob: StoredBlob, filename: str, *, note: str = "",
+                source: str = "upload", content_type: str | None = None) -> Version:
+    """Record a stored blob as the next version of `d` (blob already fsynced on disk)."""
+    if not can_upload(user):
+        raise Forbidden("Only the vendor's pm, engineers or an admin may add versions.")
+    s = db.session()
+    filename = clean_filename(filename)
+    number = next_number(d)
+    if s.get(Blob, blob.sha256) is None:
+        s.add(Blob(sha256=blob.sha256, size=blob.size, created_at=now()))
+    ctype = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    v = Version(deliverable_id=d.id, number=number, sha256=blob.sha256, size=blob.size, filename=filename,
+                content_type=ctype[:200], note=note, source=source, uploaded_by_id=user.id, created_at=now())
+    s.add(v)
+    s.flush()
+    refresh_deliverable(d)
+    search.index_version(v, blob_path(blob.sha256))  # same transaction: searchable on 201
+    audit.record("version.upload" if source == "upload" else "version.draft", user, object_type="version",
+                 object_id=v.id, project_code=d.project.code, deliverable_id=d.id, number=number,
+                 filename=filename, sha256=blob.sha256, size=blob.size)
+    return v
+
+
+def list_versions(user: User, d: Deliverable) -> list[Version]:
+    """Versions of `d` the user may see, newest first, with their sign-offs."""
+    from core.access import version_filter
+    return list(db.session().scalars(select(Version).where(Version.deliverable_id == d.id, version_filter(user))
+                                     .order_by(Version.number.desc())))
+
+
+def signoffs_of(version_ids: Iterable[int]) -> dict[int, list[Signoff]]:
+    out: dict[int, list[Signoff]] = {}
+    ids = list(version_ids)
+    if ids:
+        for so in db.session().scalars(select(Signoff).where(Signoff.version_id.in_(ids)).order_by(Signoff.id)):
+            out.setdefault(so.version_id, []).append(so)
+    return out

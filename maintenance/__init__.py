@@ -1,0 +1,1 @@
+"""Fault tickets with SLA clocks and escalation; recurring records."""

@@ -1,0 +1,1 @@
+"""Phases and the completeness rules (pure functions over rows)."""

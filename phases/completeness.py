@@ -1,0 +1,74 @@
+"""Completeness of a project's required documents, phase by phase.
+
+Pure functions over (project_id, phase, document_key, status) rows, fetched for any
+number of projects with one query (see `fetch_rows`), so a portfolio costs the same
+number of SQL statements as one project.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable, NamedTuple
+
+from sqlalchemy import select
+
+from catalog import get_catalog
+from core import db
+from deliverables.models import Deliverable
+
+
+class Row(NamedTuple):
+    project_id: int
+    phase: str
+    document_key: str
+    status: str
+    position: int
+
+
+def fetch_rows(project_ids: Iterable[int] | None = None, project_filter=None) -> list[Row]:
+    """One query for the document deliverables of the given projects (ids or an SQL filter)."""
+    q = (select(Deliverable.project_id, Deliverable.phase, Deliverable.document_key, Deliverable.status,
+                Deliverable.position).where(Deliverable.kind == "document"))
+    if project_ids is not None:
+        q = q.where(Deliverable.project_id.in_(list(project_ids)))
+    if project_filter is not None:
+        from deliverables.models import Project
+        q = q.join(Project, Project.id == Deliverable.project_id).where(project_filter)
+    return [Row(*r) for r in db.session().execute(q.order_by(Deliverable.project_id, Deliverable.position))]
+
+
+def percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def completeness(rows: Iterable[Row]) -> dict:
+    """{"total", "signed_off", "with_version", "percent", "phases": [...]} for one project's rows."""
+    by_phase: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_phase[r.phase].append(r)
+    phases = []
+    for p in get_catalog().phases:
+        items = by_phase.get(p.key, [])
+        counts = defaultdict(int)
+        for r in items:
+            counts[r.status] += 1
+        phases.append({
+            "key": p.key, "name_zh": p.name_zh, "name_en": p.name_en,
+            "total": len(items),
+            "with_version": len(items) - counts["missing"],
+            "signed_off": counts["signed_off"],
+            "in_review": counts["in_review"], "rejected": counts["rejected"], "draft": counts["draft"],
+            "percent": percent(counts["signed_off"], len(items)),
+            "missing": [r.document_key for r in items if r.status == "missing"],
+        })
+    total = sum(p["total"] for p in phases)
+    signed = sum(p["signed_off"] for p in phases)
+    return {"total": total, "signed_off": signed, "with_version": sum(p["with_version"] for p in phases),
+            "percent": percent(signed, total), "phases": phases}
+
+
+def portfolio(rows: Iterable[Row]) -> dict[int, dict]:
+    """Completeness per project id."""
+    grouped: dict[int, list[Row]] = defaultdict(list)
+    for r in rows:
+        grouped[r.project_id].append(r)
+    return {pid: completeness(rs) for pid, rs in grouped.items()}

@@ -1,0 +1,1 @@
+"""What a client receives: single downloads and the signed-off bundle with its manifest."""
