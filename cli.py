@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import with_appcontext
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -14,6 +15,7 @@ audit_cli = AppGroup("audit", help="Inspect the audit trail.")
 
 
 @click.command("init")
+@with_appcontext
 def init_command():
     """Create or migrate the database and load the catalog; safe to run twice."""
     from core.migrate import upgrade

@@ -3,5 +3,6 @@ from core.db import Base
 import core.models  # noqa: F401
 import deliverables.models  # noqa: F401
 import maintenance.models  # noqa: F401
+import search.models  # noqa: F401
 
 metadata = Base.metadata

@@ -1,0 +1,104 @@
+"""`flask demo`: a realistic demo project with users of every role (idempotent)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from core import db
+from core.clock import local_tz, now
+from core.models import User
+from core.storage import store_bytes
+from deliverables.drafts import generate_draft
+from deliverables.models import Deliverable, Project
+from deliverables.projects import add_member, create_project
+from deliverables.signoffs import sign
+from deliverables.versions import add_version
+
+DEMO_PASSWORD = "handover-demo"
+USERS = [  # username, role, display name, organisation
+    ("admin", "admin", "系统管理员", "交付通系统集成有限公司"),
+    ("zhang.pm", "pm", "张伟", "交付通系统集成有限公司"),
+    ("li.eng", "engineer", "李娜", "交付通系统集成有限公司"),
+    ("zhao.ops", "engineer", "赵强", "交付通系统集成有限公司"),
+    ("wang.client", "client", "王芳", "某市城市管理局信息中心"),
+]
+
+
+def _user(username, role, name, org) -> User:
+    from core.users import create_user
+    user = db.session().scalar(select(User).where(User.username == username))
+    if user is None:
+        user, _ = create_user(username, role, password=DEMO_PASSWORD, display_name=name, organisation=org,
+                              phone="138-0000-0000", email=f"{username}@example.com")
+    return user
+
+
+def _deliverable(project: Project, key: str) -> Deliverable:
+    return db.session().scalar(select(Deliverable).where(Deliverable.project_id == project.id,
+                                                         Deliverable.document_key == key))
+
+
+def seed_demo() -> Project:
+    """Create the demo project and its history unless it exists already."""
+    s = db.session()
+    users = {u[0]: _user(*u) for u in USERS}
+    project = s.scalar(select(Project).where(Project.code == "ZHYQ-2026"))
+    if project is not None:
+        return project
+    today = now().astimezone(local_tz()).date()
+    project = create_project(users["admin"], "ZHYQ-2026", "智慧园区综合管理平台", "某市城市管理局",
+                             description="园区安防、能耗、停车与运维一体化管理平台建设项目",
+                             warranty_until=today + timedelta(days=365),
+                             maintenance_start=today - timedelta(days=45))
+    for name in ("zhang.pm", "li.eng", "zhao.ops", "wang.client"):
+        add_member(users["admin"], project, users[name])
+    pm, eng, client = users["zhang.pm"], users["li.eng"], users["wang.client"]
+    # Signed off: kick-off minutes, master plan, requirements analysis, support manual.
+    for key in ("kickoff_meeting", "master_plan", "requirements_analysis", "support_manual"):
+        d = _deliverable(project, key)
+        v = generate_draft(eng, d, "docx")
+        sign(pm, v, "approve", "内容完整，同意提交甲方确认。")
+        sign(client, v, "approve", "确认。")
+    # In review: system design approved by the pm only.
+    v = generate_draft(eng, _deliverable(project, "system_design"), "docx")
+    sign(pm, v, "approve", "已审核。")
+    # Rejected: test plan.
+    v = generate_draft(eng, _deliverable(project, "test_plan"), "md")
+    sign(pm, v, "reject", "测试范围缺少停车子系统，请补充。")
+    # Drafts: data dictionary (Markdown) and an uploaded test-case sheet.
+    generate_draft(eng, _deliverable(project, "data_dictionary"), "md")
+    add_version(eng, _deliverable(project, "test_cases"),
+                store_bytes("用例编号,测试项,预期结果\nTC-001,登录,成功\nTC-002,门禁联动,开门\n".encode("utf-8")),
+                "测试案例-第一轮.csv", note="第一轮集成测试用例")
+    # A second, smaller project for the portfolio.
+    p2 = create_project(users["admin"], "SJZX-2026", "数据中心机房改造工程", "某市大数据发展中心",
+                        warranty_until=date(2027, 6, 30))
+    for name in ("zhang.pm", "li.eng"):
+        add_member(users["admin"], p2, users[name])
+    v = generate_draft(eng, _deliverable(p2, "pm_engineering_plan"), "docx")
+    sign(pm, v, "approve", "同意。")
+    _seed_maintenance(project, users)
+    return project
+
+
+def _seed_maintenance(project: Project, users: dict) -> None:
+    """A few fault tickets and records, when the maintenance module is present."""
+    try:
+        from maintenance.demo import seed_maintenance_demo
+    except ImportError:
+        return
+    seed_maintenance_demo(project, users)
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Seed the demo project and users (idempotent) and print the logins."""
+    seed_demo()
+    db.session().commit()
+    click.echo("Demo data ready. Open http://127.0.0.1:5000 and log in with:")
+    for username, role, name, org in USERS:
+        click.echo(f"  {role:9} {username:12} / {DEMO_PASSWORD}   ({name}, {org})")
