@@ -28,12 +28,12 @@ class BundleEntry:
 def bundle_entries(project: Project) -> list[BundleEntry]:
     """The latest signed-off version of every signed-off deliverable, with unique, safe paths.
 
-    "Signed-off deliverable" means its status is signed_off (so a newer unsigned draft
-    leaves the deliverable out until it is signed again)."""
+    A deliverable counts once any version of it was signed off: a newer version still in
+    review does not take the signed one out of the client's hands."""
     s = db.session()
     cat = get_catalog()
     rows = s.execute(select(Deliverable, Version).join(Version, Version.id == Deliverable.latest_signed_version_id)
-                     .where(Deliverable.project_id == project.id, Deliverable.status == "signed_off")
+                     .where(Deliverable.project_id == project.id)
                      .order_by(Deliverable.position, Deliverable.period, Deliverable.id)).all()
     signoffs: dict[int, list[Signoff]] = {}
     if rows:

@@ -184,3 +184,15 @@ def test_fsck_finds_corrupt_missing_and_orphaned_blobs(app, client, world, uploa
     assert r.exit_code == 1  # corrupt and missing remain
     r = client.get(f"/api/versions/{v2['id']}/file", headers=world.h("pm"))
     assert r.status_code == 404 and r.json["error"]["code"] == "blob_missing"
+
+
+def test_bundle_keeps_the_signed_version_while_a_newer_one_is_in_review(client, world, upload):
+    import zipfile as zf
+    d = _d(client, world, "user_manual")
+    v1 = upload(d["id"], b"signed manual", "用户手册.docx")
+    _sign(client, world, v1["id"], "pm")
+    _sign(client, world, v1["id"], "client")
+    upload(d["id"], b"newer draft", "用户手册.docx")
+    z = zf.ZipFile(io.BytesIO(client.get("/api/projects/P1/bundle", headers=world.h("client")).data))
+    manuals = [n for n in z.namelist() if "用户手册" in n]
+    assert len(manuals) == 1 and z.read(manuals[0]) == b"signed manual" and "-V1-" in manuals[0]
