@@ -80,11 +80,12 @@ def main() -> None:
     env = dict(os.environ, HANDOVER_DATA=str(work / "data"), HANDOVER_MAX_UPLOAD_MB=str(args.size_mb + 10))
     env.pop("DATABASE_URL", None)
     subprocess.run(FLASK + ["init"], cwd=ROOT, env=env, check=True, capture_output=True)
-    tokens = {}
-    for name, role in (("pm", "pm"), ("eng", "engineer"), ("kehu", "client")):
-        out = subprocess.run(FLASK + ["user", "create", name, "--role", role], cwd=ROOT, env=env, check=True,
-                             capture_output=True, text=True).stdout
-        tokens[name] = out.splitlines()[-1]
+    def user(name, role, *extra):
+        out = subprocess.run(FLASK + ["user", "create", name, "--role", role, *extra], cwd=ROOT, env=env,
+                             check=True, capture_output=True, text=True).stdout
+        return out.splitlines()[-1]
+
+    tokens = {"pm": user("pm", "pm")}
     port = free_port()
     server = subprocess.Popen(FLASK + ["run", "--port", str(port), "--no-reload"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -95,17 +96,12 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        request(port, "POST", "/api/projects", tokens["pm"], json.dumps({"code": "B", "name": "b", "client": "c"}),
-                {"Content-Type": "application/json"})
-        subprocess.run(FLASK + ["user", "create", "kehu2", "--role", "client", "--project", "B"], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
-        tokens["kehu"] = subprocess.run(FLASK + ["user", "token", "kehu2"], cwd=ROOT, env=env, check=True,
-                                        capture_output=True, text=True).stdout.splitlines()[-1]
-        subprocess.run(FLASK + ["user", "create", "eng2", "--role", "engineer", "--project", "B"], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
-        tokens["eng"] = subprocess.run(FLASK + ["user", "token", "eng2"], cwd=ROOT, env=env, check=True,
-                                       capture_output=True, text=True).stdout.splitlines()[-1]
-        _, ds = request(port, "GET", "/api/projects/B/deliverables", tokens["pm"])
+        st, body = request(port, "POST", "/api/projects", tokens["pm"],
+                           json.dumps({"code": "BENCH", "name": "b", "client": "c"}), {"Content-Type": "application/json"})
+        assert st == 201, body
+        tokens["eng"] = user("eng", "engineer", "--project", "BENCH")
+        tokens["kehu"] = user("kehu", "client", "--project", "BENCH")
+        _, ds = request(port, "GET", "/api/projects/BENCH/deliverables", tokens["pm"])
         did = ds[0]["id"]
         src = work / "big.bin"
         with open(src, "wb") as fh:
@@ -135,7 +131,7 @@ def main() -> None:
         reset_hwm(server.pid)
         rss0 = rss_kib(server.pid, "VmRSS")
         t = time.perf_counter()
-        st, n = request(port, "GET", "/api/projects/B/bundle", tokens["kehu"], stream_to=True)
+        st, n = request(port, "GET", "/api/projects/BENCH/bundle", tokens["kehu"], stream_to=True)
         bundle_s = time.perf_counter() - t
         bundle_growth = rss_kib(server.pid, "VmHWM") - rss0
         assert st == 200

@@ -196,3 +196,16 @@ def test_bundle_keeps_the_signed_version_while_a_newer_one_is_in_review(client, 
     z = zf.ZipFile(io.BytesIO(client.get("/api/projects/P1/bundle", headers=world.h("client")).data))
     manuals = [n for n in z.namelist() if "用户手册" in n]
     assert len(manuals) == 1 and z.read(manuals[0]) == b"signed manual" and "-V1-" in manuals[0]
+
+
+def test_audit_verify_detects_reordered_entries(app, runner, world):
+    from sqlalchemy import text
+    from core import db
+    with app.app_context():
+        s = db.session()
+        s.execute(text("UPDATE audit_entries SET seq = -1 WHERE seq = 2"))
+        s.execute(text("UPDATE audit_entries SET seq = 2 WHERE seq = 3"))
+        s.execute(text("UPDATE audit_entries SET seq = 3 WHERE seq = -1"))
+        s.commit()
+    r = runner.invoke(args=["audit", "verify"])
+    assert r.exit_code == 1 and "entry 2" in r.output
