@@ -109,8 +109,9 @@ def materialize(project: Project) -> int:
     current = now()
     today = current.astimezone(tz).date()
     s = db.session()
-    existing = set(s.execute(select(Deliverable.document_key, Deliverable.period).where(
-        Deliverable.project_id == project.id, Deliverable.kind == "record")).tuples())
+    existing = {(key, period) for key, period in s.execute(select(Deliverable.document_key, Deliverable.period)
+                                                          .where(Deliverable.project_id == project.id,
+                                                                 Deliverable.kind == "record"))}
     rows = []
     for position, rt in enumerate(get_catalog().records):
         for slot in schedule(rt, start, today, tz):

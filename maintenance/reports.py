@@ -136,7 +136,7 @@ def fault_form(fault: Fault) -> dict:
     responder = s.get(User, respond.user_id) if respond and respond.user_id else None
     level = rules.levels[fault.initial_level].name_zh
     if fault.level != fault.initial_level:
-        level += f"（已升级为{rules.levels[fault.level].name_zh}）"
+        level += f"（已升级为{rules.levels[fault.level].short_zh}）"
     lines = [f"{_local(e.at)} {KIND_ZH.get(e.kind, e.kind)}（{e.username}）{('：' + e.note) if e.note else ''}"
              for e in fault.events]
     lines += [f"{_local(x.at)} 超时未恢复，自动升级：{rules.levels[x.from_level].short_zh} → {rules.levels[x.to_level].short_zh}"

@@ -1,0 +1,229 @@
+"""Operations on fault tickets: report, events (respond / restore / close / hold / note),
+and keeping the recorded escalations equal to what the pure rule says.
+
+Who may do what (403 otherwise):
+  report      any member of the project (admin too)
+  respond     vendor: pm, engineer (admin too)
+  restore     vendor: pm, engineer (admin too); only after respond
+  close       client or pm (admin too); only after restore
+  hold_level  pm and client: both parties must agree; the later of the two is the moment
+              the hold becomes effective; no escalation from that moment on
+  note        any member
+Events in the wrong order get 409; nothing is accepted after close.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from core import audit, db
+from core.access import project_filter
+from core.clock import local_tz, now
+from core.errors import Conflict, Forbidden, NotFound, UserValueError
+from core.models import User
+from deliverables.models import Project
+from maintenance.escalation import Outcome, escalate
+from maintenance.models import Fault, FaultEscalation, FaultEvent
+from maintenance.sla_rules import deadline, get_rules, terms_for
+
+EVENT_KINDS = ("respond", "restore", "close", "hold_level", "note")
+VENDOR = ("admin", "pm", "engineer")
+EVENT_ROLES = {
+    "respond": VENDOR,
+    "restore": VENDOR,
+    "close": ("admin", "pm", "client"),
+    "hold_level": ("pm", "client"),
+    "note": ("admin", "pm", "engineer", "client"),
+}
+HOLD_PARTIES = ("pm", "client")
+FAULT_STATUSES = ("open", "restored", "closed")
+
+
+def fault_terms(fault: Fault) -> str:
+    """'warranty' or 'after_warranty' for this fault (from its reported date)."""
+    return terms_for(fault.project.warranty_until, fault.reported_at, local_tz())
+
+
+def _check_at(at: datetime | None, fault_reported: datetime | None = None, field: str = "at") -> datetime:
+    """`at` defaults to now; never in the future, never before the fault was reported."""
+    current = now()
+    if at is None:
+        return current.replace(microsecond=0)
+    at = at.replace(microsecond=0)
+    if at > current:
+        raise UserValueError(f"'{field}' must not be in the future.", "time_in_future")
+    if fault_reported is not None and at < fault_reported:
+        raise UserValueError(f"'{field}' must not be before the fault was reported.", "time_before_report")
+    return at
+
+
+def report_fault(user: User, project: Project, *, level: int, title: str, channel: str,
+                 description: str = "", reported_at: datetime | None = None) -> Fault:
+    """Open a fault ticket numbered per project; deadlines from the level, channel and terms."""
+    rules = get_rules()
+    if level not in rules.levels:
+        raise UserValueError(f"'level' must be one of {', '.join(map(str, rules.level_numbers))}.", "invalid_level")
+    if channel not in rules.channels:
+        raise UserValueError(f"'channel' must be one of {', '.join(rules.channel_keys)}.", "invalid_choice")
+    reported_at = _check_at(reported_at, field="reported_at")
+    s = db.session()
+    # Reserve the number with an UPDATE first: concurrent reporters queue on the row lock.
+    s.execute(update(Project).where(Project.id == project.id).values(fault_seq=Project.fault_seq + 1)
+              .execution_options(synchronize_session=False))
+    number = s.scalar(select(Project.fault_seq).where(Project.id == project.id))
+    project.fault_seq = number
+    terms = terms_for(project.warranty_until, reported_at, local_tz())
+    fault = Fault(project_id=project.id, number=number, initial_level=level, level=level, title=title,
+                  description=description, channel=channel, status="open", reported_at=reported_at,
+                  reported_by_id=user.id,
+                  respond_by=deadline("respond", reported_at, terms=terms, channel=channel),
+                  restore_by=deadline("restore", reported_at, terms=terms, level=level), created_at=now())
+    fault.project = project
+    s.add(fault)
+    s.flush()
+    audit.record("fault.report", user, object_type="fault", object_id=fault.id, project_code=project.code,
+                 number=number, level=level, channel=channel, title=title, reported_at=reported_at.isoformat())
+    sync_escalations(fault)
+    return fault
+
+
+def get_fault(user: User, fault_id: int) -> Fault:
+    """The fault if `user` may see its project, else 404."""
+    fault = db.session().scalar(select(Fault).join(Project).where(Fault.id == fault_id, project_filter(user)))
+    if fault is None:
+        raise NotFound(f"No fault {fault_id}.", "fault_not_found")
+    return fault
+
+
+def list_faults(project: Project, status: str | None = None) -> list[Fault]:
+    """The project's faults (newest first), escalations brought up to date."""
+    q = select(Fault).where(Fault.project_id == project.id)
+    if status:
+        q = q.where(Fault.status == status)
+    faults = list(db.session().scalars(q.order_by(Fault.number.desc())))
+    for f in faults:
+        sync_escalations(f)
+    return faults
+
+
+def hold_times(fault: Fault) -> dict:
+    """When each party agreed to hold the level, and when the hold became effective."""
+    first = {}
+    for e in fault.events:
+        if e.kind == "hold_level" and e.role in HOLD_PARTIES:
+            first[e.role] = min(first.get(e.role, e.at), e.at)
+    effective = max(first.values()) if len(first) == len(HOLD_PARTIES) else None
+    return {"pm": first.get("pm"), "client": first.get("client"), "effective_at": effective}
+
+
+def evaluate(fault: Fault, at: datetime | None = None) -> Outcome:
+    """The pure escalation rule applied to this fault as of `at` (default now)."""
+    return escalate(fault.initial_level, fault.reported_at, fault_terms(fault), now=at or now(),
+                    restored_at=fault.restored_at, hold_at=hold_times(fault)["effective_at"])
+
+
+def _wanted(outcome: Outcome) -> list[tuple[int, int, datetime]]:
+    return [(st.from_level, st.to_level, st.at) for st in outcome.steps]
+
+
+def sync_escalations(fault: Fault) -> list[FaultEscalation]:
+    """Make the stored escalations, level and deadlines equal to the rule; return new rows.
+
+    Rows are rewritten too when a back-dated restore or hold removes escalations.
+    """
+    outcome = evaluate(fault)
+    respond_by = deadline("respond", fault.reported_at, terms=fault_terms(fault), channel=fault.channel)
+    stored = sorted((e.from_level, e.to_level, e.at) for e in fault.escalations)
+    if (stored == sorted(_wanted(outcome)) and fault.level == outcome.level
+            and fault.restore_by == outcome.restore_by and fault.respond_by == respond_by):
+        return []
+    s = db.session()
+    # Lock the fault row (UPDATE first), then re-read the rows another writer may have added.
+    s.execute(update(Fault).where(Fault.id == fault.id).values(level=Fault.level)
+              .execution_options(synchronize_session=False))
+    rows = {e.to_level: e for e in s.scalars(select(FaultEscalation).where(FaultEscalation.fault_id == fault.id)
+                                            .execution_options(populate_existing=True))}
+    added = []
+    for from_level, to_level, at in _wanted(outcome):
+        row = rows.pop(to_level, None)
+        if row is None:
+            row = FaultEscalation(fault_id=fault.id, from_level=from_level, to_level=to_level, at=at)
+            s.add(row)
+            added.append(row)
+        else:
+            row.from_level, row.at = from_level, at
+    for stale in rows.values():
+        s.delete(stale)
+    fault.level, fault.restore_by, fault.respond_by = outcome.level, outcome.restore_by, respond_by
+    s.flush()
+    s.refresh(fault, ["escalations"])
+    for row in added:
+        audit.record("fault.escalate", None, object_type="fault", object_id=fault.id,
+                     project_code=fault.project.code, from_level=row.from_level, to_level=row.to_level,
+                     at=row.at.isoformat())
+    return added
+
+
+def _check_order(fault: Fault, user: User, kind: str, at: datetime) -> None:
+    if fault.status == "closed":
+        raise Conflict("The fault is closed; nothing can be added.", "fault_closed")
+    if kind == "respond" and fault.responded_at is not None:
+        raise Conflict("The fault has already been responded to.", "already_responded")
+    if kind == "restore":
+        if fault.responded_at is None:
+            raise Conflict("A fault is restored only after it was responded to.", "not_responded")
+        if fault.restored_at is not None:
+            raise Conflict("The fault has already been restored.", "already_restored")
+        if at < fault.responded_at:
+            raise UserValueError("'at' of restore must not be before the response.", "time_before_previous")
+    if kind == "close":
+        if fault.restored_at is None:
+            raise Conflict("A fault is closed only after it was restored.", "not_restored")
+        if at < fault.restored_at:
+            raise UserValueError("'at' of close must not be before the restoration.", "time_before_previous")
+    if kind == "hold_level":
+        if fault.restored_at is not None:
+            raise Conflict("The fault is restored; there is no level left to hold.", "already_restored")
+        if hold_times(fault)[user.role] is not None:
+            raise Conflict(f"The {user.role} side has already agreed to hold the level.", "already_held")
+
+
+def add_event(user: User, fault: Fault, kind: str, *, at: datetime | None = None, note: str = "") -> FaultEvent:
+    """Record one event on a fault, in order, by a role allowed to do it."""
+    if kind not in EVENT_KINDS:
+        raise UserValueError(f"'kind' must be one of {', '.join(EVENT_KINDS)}.", "invalid_choice")
+    if user.role not in EVENT_ROLES[kind]:
+        raise Forbidden(f"A {user.role} may not {kind.replace('_', ' ')} a fault.", "role_may_not")
+    if kind == "note" and not note:
+        raise UserValueError("A note needs a 'note' text.", "missing_field")
+    at = _check_at(at, fault.reported_at)
+    _check_order(fault, user, kind, at)
+    s = db.session()
+    event = FaultEvent(fault_id=fault.id, kind=kind, at=at, user_id=user.id, username=user.username,
+                       role=user.role, note=note, created_at=now())
+    s.add(event)
+    if kind == "respond":
+        fault.responded_at = at
+    elif kind == "restore":
+        fault.restored_at, fault.status = at, "restored"
+    elif kind == "close":
+        fault.closed_at, fault.status = at, "closed"
+    s.flush()
+    s.refresh(fault, ["events"])
+    audit.record(f"fault.{kind}", user, object_type="fault", object_id=fault.id, project_code=fault.project.code,
+                 at=at.isoformat(), note=note)
+    sync_escalations(fault)
+    return event
+
+
+def breaches(fault: Fault, at: datetime | None = None) -> dict:
+    """respond: answered late or still unanswered past respond_by; restore: the first
+    restore deadline was missed (restored late, or open past it, at any level)."""
+    at = at or now()
+    responded = fault.responded_at if fault.responded_at is not None else at
+    return {"respond": responded > fault.respond_by, "restore": evaluate(fault, at).restore_breached}
+
+
+def open_faults() -> list[Fault]:
+    return list(db.session().scalars(select(Fault).where(Fault.status == "open").order_by(Fault.id)))
