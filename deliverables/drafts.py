@@ -35,12 +35,10 @@ def generate_draft(user: User, d: Deliverable, fmt: str) -> Version:
     from templates_docs import render_docx, render_markdown
     if not can_upload(user):
         raise Forbidden("Only the vendor's pm, engineers or an admin may generate drafts.")
-    extra = {}
-    try:
-        from maintenance.reports import draft_extra
-        extra = draft_extra(d)
-    except ImportError:
-        pass
+    from maintenance.reports import draft_extra
+    from maintenance.sla_rules import level_table_rows
+    # The service levels printed in documents come from the same data as the SLA clocks.
+    extra = {"sla_levels": level_table_rows(), **draft_extra(d)}
     label = f"V{d.version_count + 1}.0"
     facts = doc_facts(d, label, extra)
     if fmt == "docx":

@@ -116,3 +116,22 @@ def deadline(kind: str, start: datetime, *, terms: str, level: int | None = None
     else:
         raise ValueError(f"unknown deadline kind {kind!r}")
     return start + timedelta(hours=hours)
+
+
+def _hours_zh(hours: float) -> str:
+    return f"{hours:g} 小时"
+
+
+def level_table_rows() -> list[list[str]]:
+    """The 故障等级 table of the 技术支持手册, from the same rules the clocks use:
+    [故障等级, 判定标准, 响应时间, 恢复时间, 说明]."""
+    rules = get_rules()
+    w, a = rules.terms["warranty"], rules.terms["after_warranty"]
+    respond = (f"质保期内：电话/现场 {_hours_zh(min(w.respond_hours.values()))}，"
+               f"邮件/远程 {_hours_zh(max(w.respond_hours.values()))}；质保期后 {_hours_zh(max(a.respond_hours.values()))}")
+    rows = []
+    for n in rules.level_numbers:
+        lv = rules.levels[n]
+        note = "未按时恢复的，乙方赔偿甲方相关损失" if lv.compensation else ""
+        rows.append([lv.name_zh, lv.meaning_zh, respond, _hours_zh(w.restore_hours[n]), note])
+    return rows

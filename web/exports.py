@@ -1,0 +1,92 @@
+"""The register (文档交付清单) as XLSX (openpyxl) or CSV (UTF-8 with BOM, for Excel)."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, g
+
+from core import access
+from core.errors import NotFound
+from portal.download import content_disposition
+from web.blueprint import bp
+from web.filters import localtime
+from web.i18n import STATUS_ZH
+from web.project_pages import _filters
+from web.register_rows import RegisterRow, register_rows
+
+HEADERS = ["序号", "阶段", "文档名称", "状态", "最新版本", "文件名", "大小(字节)", "上传人", "上传时间", "SHA-256",
+           "审核人(乙方)", "审核时间", "确认人(甲方)", "确认时间", "签署意见"]
+
+
+def _cells(i: int, r: RegisterRow) -> list:
+    v = r.latest
+    pm, client = r.signed("pm"), r.signed("client")
+    return [i, r.phase_name, r.name, STATUS_ZH.get(r.deliverable.status, r.deliverable.status),
+            f"V{v.number}" if v else "", v.filename if v else "", v.size if v else "",
+            (v.uploaded_by.name if v and v.uploaded_by else ""), localtime(v.created_at) if v else "",
+            v.sha256 if v else "",
+            pm.signer_name if pm else "", localtime(pm.created_at) if pm else "",
+            client.signer_name if client else "", localtime(client.created_at) if client else "",
+            "；".join(s.comment for s in r.signoffs if s.comment)]
+
+
+def _safe_cell(value):
+    """Neutralise spreadsheet formulas in user text (=, +, -, @ at the start)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def register_xlsx(project, rows: list[RegisterRow]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "文档交付清单"
+    ws.append([f"{project.name}（{project.code}）文档交付清单"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([f"甲方：{project.client}", "", f"乙方：{project.vendor}"])
+    ws.append(HEADERS)
+    for c in ws[3]:
+        c.font = Font(bold=True)
+    for i, r in enumerate(rows, 1):
+        ws.append([_safe_cell(x) for x in _cells(i, r)])
+    widths = [6, 14, 36, 10, 9, 36, 12, 12, 17, 20, 12, 17, 12, 17, 30]
+    for col, w in zip("ABCDEFGHIJKLMNO", widths):
+        ws.column_dimensions[col].width = w
+    for row in ws.iter_rows(min_row=4):
+        for c in row:
+            c.alignment = Alignment(vertical="top", wrap_text=True)
+    ws.freeze_panes = "A4"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def register_csv(rows: list[RegisterRow]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(HEADERS)
+    for i, r in enumerate(rows, 1):
+        w.writerow([_safe_cell(x) for x in _cells(i, r)])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+@bp.get("/projects/<code>/register.<fmt>")
+def export_register(code, fmt):
+    user = g.user
+    project = access.get_project(user, code)
+    if fmt not in ("xlsx", "csv"):
+        raise NotFound(f"No export format '{fmt}'.")
+    phase, status = _filters()
+    rows = register_rows(user, project, phase, status)
+    name = f"{project.code}-{project.name}-文档交付清单.{fmt}"
+    if fmt == "xlsx":
+        resp = Response(register_xlsx(project, rows),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        resp = Response(register_csv(rows), mimetype="text/csv")
+        resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    resp.headers["Content-Disposition"] = content_disposition(name)
+    return resp

@@ -1,0 +1,58 @@
+"""The register of a project (文档交付清单) as rows for the page and the exports.
+
+Presentation only: visibility comes from core.access (a client's "latest" is the latest
+signed-off version, as in api/project_views.list_deliverables), statuses from the
+derived columns the sign-off operations keep current.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from catalog import get_catalog
+from core import db
+from core.models import User
+from deliverables.models import Deliverable, Project, Signoff, Version
+from deliverables.versions import signoffs_of
+
+
+@dataclass
+class RegisterRow:
+    deliverable: Deliverable
+    name: str
+    phase_name: str
+    latest: Version | None
+    signoffs: list[Signoff] = field(default_factory=list)
+    name_en: str = ""
+
+    @property
+    def approvals(self) -> list[Signoff]:
+        return [s for s in self.signoffs if s.decision == "approve"]
+
+    def signed(self, role: str) -> Signoff | None:
+        return next((s for s in self.signoffs if s.role == role), None)
+
+
+def register_rows(user: User, project: Project, phase: str | None = None, status: str | None = None,
+                  kind: str = "document") -> list[RegisterRow]:
+    cat = get_catalog()
+    latest_col = Deliverable.latest_signed_version_id if user.role == "client" else Deliverable.latest_version_id
+    q = (select(Deliverable, Version).outerjoin(Version, Version.id == latest_col)
+         .where(Deliverable.project_id == project.id, Deliverable.kind == kind))
+    if phase:
+        q = q.where(Deliverable.phase == phase)
+    if status:
+        q = q.where(Deliverable.status == status)
+    rows = db.session().execute(q.order_by(Deliverable.position, Deliverable.period, Deliverable.id)).all()
+    sos = signoffs_of(v.id for _, v in rows if v is not None)
+    phase_names = {p.key: p.name_zh for p in cat.phases}
+    out = []
+    for d, v in rows:
+        name = cat.name_zh(d.document_key)
+        if d.period:
+            name = f"{name}（{d.title if d.title and d.title != name else d.period}）"
+        item = cat.document(d.document_key) or cat.record(d.document_key)
+        out.append(RegisterRow(d, name, phase_names.get(d.phase, d.phase), v, sos.get(v.id, []) if v else [],
+                               (item.name_en if item and item.name_en else name) + (f" ({d.period})" if d.period else "")))
+    return out
