@@ -1,18 +1,18 @@
 """Versions, drafts, downloads, sign-offs and bundles."""
 from __future__ import annotations
 
-from flask import Response, jsonify, request, stream_with_context
+from flask import jsonify, request
 
 from api import inputs
 from api.blueprint import bp
 from api.shapes import deliverable_json, signoff_json, version_json
-from core import access, audit, db
+from core import access, db
 from core.auth import api_user
 from core.errors import Forbidden, UserValueError
 from deliverables import drafts, signoffs, versions
 from deliverables.models import Version
-from portal.bundle import bundle_entries, stream_bundle
-from portal.download import content_disposition, version_file_response
+from portal.bundle import bundle_response
+from portal.download import version_file_response
 
 
 @bp.get("/deliverables/<int:deliverable_id>")
@@ -79,7 +79,7 @@ def sign_version(version_id):
     v = access.get_version_to_sign(user, version_id)
     body = inputs.json_body()
     decision = inputs.choice(body, "decision", ("approve", "reject"))
-    comment = inputs.text(body, "comment", required=decision == "reject", max_len=2000)
+    comment = inputs.text(body, "comment", required=False, max_len=2000)
     so = signoffs.sign(user, v, decision, comment)
     return jsonify(signoff_json(so) | {"deliverable_status": v.deliverable.status}), 201
 
@@ -87,12 +87,4 @@ def sign_version(version_id):
 @bp.get("/projects/<code>/bundle")
 def bundle(code):
     user = api_user()
-    project = access.get_project(user, code)
-    entries = bundle_entries(project)
-    audit.record("bundle.download", user, object_type="project", object_id=project.id, project_code=project.code,
-                 files=len(entries))
-    db.session().commit()  # the stream outlives the request's commit point
-    filename = f"{project.code}-{project.name}-交付文档.zip"
-    resp = Response(stream_with_context(stream_bundle(project, entries)), mimetype="application/zip")
-    resp.headers["Content-Disposition"] = content_disposition(filename)
-    return resp
+    return bundle_response(user, access.get_project(user, code))

@@ -1,9 +1,7 @@
 """Projects, membership, deliverable registers and completeness."""
 from __future__ import annotations
 
-from flask import jsonify, request
-from sqlalchemy import select
-
+from flask import jsonify
 from api import inputs
 from api.blueprint import bp
 from api.shapes import deliverable_json, project_json, user_json
@@ -13,7 +11,8 @@ from core.auth import api_user
 from core.errors import UserValueError
 from core.users import get_user
 from deliverables import projects as ops
-from deliverables.models import STATUSES, Deliverable, Project, Version
+from deliverables.models import STATUSES
+from deliverables.registers import register_rows
 from phases.completeness import completeness, fetch_rows, portfolio
 
 
@@ -100,16 +99,8 @@ def list_deliverables(code):
     phase = inputs.query_choice("phase", tuple(p.key for p in cat.phases))
     status = inputs.query_choice("status", STATUSES)
     kind = inputs.query_choice("kind", ("document", "record")) or "document"
-    # A client's "latest" is the latest signed-off version (one rule: access.version_filter).
-    latest_col = Deliverable.latest_signed_version_id if user.role == "client" else Deliverable.latest_version_id
-    q = (select(Deliverable, Version).outerjoin(Version, Version.id == latest_col)
-         .where(Deliverable.project_id == project.id, Deliverable.kind == kind))
-    if phase:
-        q = q.where(Deliverable.phase == phase)
-    if status:
-        q = q.where(Deliverable.status == status)
-    rows = db.session().execute(q.order_by(Deliverable.position, Deliverable.period, Deliverable.id)).all()
-    return jsonify([deliverable_json(d, v, project.code) for d, v in rows])
+    rows = register_rows(user, project, phase, status, kind)
+    return jsonify([deliverable_json(r.deliverable, r.latest, project.code) for r in rows])
 
 
 @bp.get("/projects/<code>/completeness")

@@ -10,7 +10,6 @@ import logging
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from core import db
 from core.errors import HandoverError, error_body
 
 log = logging.getLogger("handover")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from core import audit, db
 from core.access import is_member
 from core.clock import now
-from core.errors import Conflict, Forbidden
+from core.errors import Conflict, Forbidden, UserValueError
 from core.models import User
 from deliverables.models import Deliverable, Signoff, Version
 from deliverables.signoff_state import MEANING, SIGNING_ROLES, refresh_deliverable, version_state
@@ -22,6 +22,10 @@ def _lock_deliverable(d: Deliverable) -> None:
 
 def sign(user: User, version: Version, decision: str, comment: str = "") -> Signoff:
     """Approve or reject `version` as the user's role; rules in the order a user meets them."""
+    if decision not in ("approve", "reject"):
+        raise UserValueError("decision must be 'approve' or 'reject'.", "invalid_choice")
+    if decision == "reject" and not (comment or "").strip():
+        raise UserValueError("A rejection needs a comment saying what to change.", "comment_required")
     if user.role not in SIGNING_ROLES:
         raise Forbidden("Only the vendor's pm and the client sign off.", "role_cannot_sign")
     d = version.deliverable

@@ -6,11 +6,14 @@ import io
 from dataclasses import dataclass
 from typing import Iterator
 
+from flask import Response, stream_with_context
+
 from sqlalchemy import select
 from zipstream import ZIP_STORED, ZipStream
 
 from catalog import get_catalog
-from core import db
+from core import audit, db
+from core.models import User
 from core.clock import iso
 from core.storage import blob_path
 from deliverables.filenames import clean_filename
@@ -80,3 +83,15 @@ def stream_bundle(project: Project, entries: list[BundleEntry]) -> Iterator[byte
         zs.add_path(str(blob_path(e.version.sha256)), arcname=e.arcname)
     zs.add(manifest_csv(project, entries), "MANIFEST.csv")
     yield from zs
+
+
+def bundle_response(user: User, project: Project) -> Response:
+    """The bundle as a streamed download, audited; the same for the API and the portal page."""
+    from portal.download import content_disposition
+    entries = bundle_entries(project)
+    audit.record("bundle.download", user, object_type="project", object_id=project.id, project_code=project.code,
+                 files=len(entries))
+    db.session().commit()  # the stream outlives the request's commit point
+    resp = Response(stream_with_context(stream_bundle(project, entries)), mimetype="application/zip")
+    resp.headers["Content-Disposition"] = content_disposition(f"{project.code}-{project.name}-交付文档.zip")
+    return resp

@@ -12,6 +12,7 @@ from core import users as user_ops
 from core.errors import Forbidden, HandoverError, UserValueError
 from core.models import ROLES, User
 from deliverables import projects as project_ops
+from web.error_text import error_text
 from web.blueprint import bp
 from web.i18n import gettext as _
 
@@ -46,7 +47,7 @@ def admin_create_user():
             organisation=(f.get("organisation") or "").strip()[:200], actor=actor)
     except HandoverError as exc:
         db.session().rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("web.admin_users"))
     flash(_("已创建用户 {u}。", u=user.username), "ok")
     return _users_page((user.username, token))  # the token is shown once, in this answer only
@@ -72,7 +73,7 @@ def admin_update_user(username):
             raise UserValueError(_("未知操作。"), "invalid_choice")
     except HandoverError as exc:
         db.session().rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
     else:
         flash(_("已保存 {u}。", u=user.username), "ok")
     return redirect(url_for("web.admin_users"))
@@ -99,7 +100,7 @@ def project_members_change(code):
             project_ops.add_member(user, project, target)
     except HandoverError as exc:
         db.session().rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
     else:
         flash(_("成员已更新。"), "ok")
     return redirect(url_for("web.project_members", code=project.code))

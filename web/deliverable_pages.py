@@ -15,6 +15,7 @@ from deliverables import drafts, signoffs, versions
 from deliverables.models import Version
 from deliverables.signoff_state import SIGNING_ROLES
 from portal.download import version_file_response
+from web.error_text import error_text
 from web.blueprint import bp
 from web.i18n import gettext as _
 from web.preview import previewable, render_preview
@@ -31,7 +32,7 @@ def _back(d_id: int):
 def _fail(exc: HandoverError, d_id: int):
     """A refused form action: nothing is written; say why on the page."""
     db.session().rollback()
-    flash(exc.message, "error")
+    flash(error_text(exc), "error")
     return _back(d_id)
 
 
@@ -113,8 +114,6 @@ def sign_page(version_id):
     try:
         if decision not in ("approve", "reject"):
             raise UserValueError(_("请选择通过或驳回。"), "missing_field")
-        if decision == "reject" and not comment:
-            raise UserValueError(_("驳回时必须填写意见。"), "missing_field")
         if len(comment) > 2000:
             raise UserValueError(_("意见不能超过 2000 字。"), "too_long")
         if not check_password(user, request.form.get("password") or ""):

@@ -13,7 +13,7 @@ from web.blueprint import bp
 from web.filters import localtime
 from web.i18n import STATUS_ZH
 from web.project_pages import _filters
-from web.register_rows import RegisterRow, register_rows
+from deliverables.registers import RegisterRow, register_rows
 
 HEADERS = ["序号", "阶段", "文档名称", "状态", "最新版本", "文件名", "大小(字节)", "上传人", "上传时间", "SHA-256",
            "审核人(乙方)", "审核时间", "确认人(甲方)", "确认时间", "签署意见"]

@@ -12,6 +12,7 @@ from core.errors import HandoverError, UserValueError
 from maintenance import faults as ops
 from maintenance import records
 from maintenance.sla_rules import get_rules
+from web.error_text import error_text
 from web.blueprint import bp
 from web.i18n import gettext as _
 
@@ -59,7 +60,7 @@ def report_fault_page(code):
                                  reported_at=_local_datetime(request.form.get("reported_at")))
     except HandoverError as exc:
         db.session().rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("web.maintenance_page", code=project.code))
     flash(_("已登记故障 {ref}。", ref=f"{project.code}-F{fault.number:03d}"), "ok")
     return redirect(url_for("web.fault_page", fault_id=fault.id))
@@ -88,7 +89,7 @@ def fault_event_page(fault_id):
                       note=(request.form.get("note") or "").strip()[:4000])
     except HandoverError as exc:
         db.session().rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
     else:
         flash(_("已记录：{what}", what=_(EVENT_ZH[kind])), "ok")
     return redirect(url_for("web.fault_page", fault_id=fault_id))

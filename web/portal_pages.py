@@ -1,12 +1,11 @@
 """Client portal: the projects, their signed-off documents, single downloads and the bundle (portal/)."""
 from __future__ import annotations
 
-from flask import Response, g, render_template, stream_with_context
+from flask import g, render_template
 
 from catalog import get_catalog
-from core import access, audit, db
-from portal.bundle import bundle_entries, stream_bundle
-from portal.download import content_disposition
+from core import access, db
+from portal.bundle import bundle_entries, bundle_response
 from web.blueprint import bp
 
 
@@ -31,12 +30,4 @@ def portal_project(code):
 def portal_bundle(code):
     """Same as GET /api/projects/<code>/bundle, for the logged-in user."""
     user = g.user
-    project = access.get_project(user, code)
-    entries = bundle_entries(project)
-    audit.record("bundle.download", user, object_type="project", object_id=project.id, project_code=project.code,
-                 files=len(entries))
-    db.session().commit()  # the stream outlives the request's commit point
-    filename = f"{project.code}-{project.name}-交付文档.zip"
-    resp = Response(stream_with_context(stream_bundle(project, entries)), mimetype="application/zip")
-    resp.headers["Content-Disposition"] = content_disposition(filename)
-    return resp
+    return bundle_response(user, access.get_project(user, code))

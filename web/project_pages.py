@@ -9,7 +9,7 @@ from core.errors import UserValueError
 from deliverables.models import STATUSES
 from phases.completeness import completeness, fetch_rows, portfolio as portfolio_of
 from web.blueprint import bp
-from web.register_rows import register_rows
+from deliverables.registers import register_rows
 
 
 def maintenance_alerts(project) -> dict:

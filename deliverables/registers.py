@@ -1,8 +1,7 @@
-"""The register of a project (文档交付清单) as rows for the page and the exports.
+"""The register of a project (文档交付清单): one query for the API, the pages and the exports.
 
-Presentation only: visibility comes from core.access (a client's "latest" is the latest
-signed-off version, as in api/project_views.list_deliverables), statuses from the
-derived columns the sign-off operations keep current.
+A client's "latest" version is the latest signed-off one (core.access: clients see
+signed-off versions only); statuses are the derived columns the sign-off operations keep.
 """
 from __future__ import annotations
 
@@ -36,6 +35,7 @@ class RegisterRow:
 
 def register_rows(user: User, project: Project, phase: str | None = None, status: str | None = None,
                   kind: str = "document") -> list[RegisterRow]:
+    """The deliverables of `project` in project order, each with the version `user` sees as latest."""
     cat = get_catalog()
     latest_col = Deliverable.latest_signed_version_id if user.role == "client" else Deliverable.latest_version_id
     q = (select(Deliverable, Version).outerjoin(Version, Version.id == latest_col)

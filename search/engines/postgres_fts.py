@@ -1,0 +1,116 @@
+"""PostgreSQL engine: tsvector chunks over the bigram terms, with a GIN index.
+
+The tsvector is built from our own terms (equal to to_tsvector('simple', bigram text)
+for these letter/digit-only terms) and queries are cast to tsquery, so no PostgreSQL
+parser or dictionary touches them. A tsvector keeps at most 256 positions per term and
+positions up to 16383, so a text is cut into chunks (file name = chunk 0) that stay
+inside both limits, each overlapping the previous by OVERLAP terms so phrases that
+straddle a cut are still found. Each word of the query is checked over all of a version's
+chunks (a semi-join per word), so 'a b' finds a in chunk 1 and b in chunk 7.
+Ranking: the sum of ts_rank over the matching chunks, then newest.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import Float, Integer, bindparam, func, not_, or_, and_, select, text
+
+from core import db
+from deliverables.models import Version
+from search.analysis import tokens
+from search.query_syntax import AnyOf, Leaf, Query
+from search.scope import conditions, join_versions
+
+MAX_POS = 16000
+MAX_PER_TERM = 255
+OVERLAP = 16
+
+
+def chunks(terms: list[str]) -> list[list[str]]:
+    """Cut a term list into chunks within tsvector's limits (overlapping by OVERLAP)."""
+    out: list[list[str]] = []
+    cur: list[str] = []
+    counts: Counter = Counter()
+    for t in terms:
+        if len(cur) >= MAX_POS or counts[t] >= MAX_PER_TERM:
+            out.append(cur)
+            cur = cur[-OVERLAP:]
+            counts = Counter(cur)
+        cur.append(t)
+        counts[t] += 1
+    if cur or not out:
+        out.append(cur)
+    return out
+
+
+def tsvector_literal(terms: list[str]) -> str:
+    pos: dict[str, list[int]] = {}
+    for i, t in enumerate(terms, 1):
+        pos.setdefault(t, []).append(i)
+    return " ".join(f"'{t}':" + ",".join(map(str, p)) for t, p in pos.items())
+
+
+def index(version, name: str, body: str, bulk: bool = False) -> None:
+    rows = [{"v": version.id, "c": 0, "t": tsvector_literal(tokens(name))}]
+    rows += [{"v": version.id, "c": i, "t": tsvector_literal(ch)} for i, ch in enumerate(chunks(tokens(body)), 1)]
+    db.session().execute(text("INSERT INTO search_chunks (version_id, chunk, tsv) "
+                              "VALUES (:v, :c, CAST(:t AS tsvector))"), rows)
+
+
+def remove(version_id: int) -> None:
+    db.session().execute(text("DELETE FROM search_chunks WHERE version_id = :v"), {"v": version_id})
+
+
+def clear() -> None:
+    db.session().execute(text("TRUNCATE search_chunks"))
+
+
+def abort_bulk() -> None:
+    """Nothing to undo: the transaction's rollback does it."""
+
+
+def finish_bulk() -> None:
+    db.session().execute(text("ANALYZE search_chunks"))
+
+
+def leaf_tsquery(leaf: Leaf) -> str:
+    parts = [f"'{t}'" for t in leaf.terms]
+    if leaf.prefix:
+        parts[-1] += ":*"
+    return "(" + " <-> ".join(parts) + ")"
+
+
+def _any(leaves) -> str:
+    return " | ".join(leaf_tsquery(l) for l in leaves)
+
+
+def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool):
+    s = db.session()
+    positives = q.positive_leaves()
+    m = (text("SELECT version_id AS vid, sum(ts_rank(tsv, CAST(:qany AS tsquery))) AS score "
+              "FROM search_chunks WHERE tsv @@ CAST(:qany AS tsquery) GROUP BY version_id")
+         .bindparams(qany=_any(positives)).columns(vid=Integer, score=Float).subquery("m"))
+    extra = []
+    simple = len(q.required) == 1 and not q.excluded
+    if not simple:
+        n = 0
+
+        def has(leaf_or_group):
+            nonlocal n
+            n += 1
+            leaves = leaf_or_group.leaves if isinstance(leaf_or_group, AnyOf) else [leaf_or_group]
+            sub = text(f"SELECT version_id FROM search_chunks WHERE tsv @@ CAST(:l{n} AS tsquery)").bindparams(
+                bindparam(f"l{n}", _any(leaves)))
+            return Version.id.in_(sub)
+        extra = [has(node) for node in q.required] + [not_(has(leaf)) for leaf in q.excluded]
+    conds = conditions(user, filters, all_versions) + extra
+    base = join_versions(select(Version.id, m.c.score, func.count().over().label("total"))
+                         .select_from(m).join(Version, Version.id == m.c.vid))
+    rows = s.execute(base.where(*conds).order_by(m.c.score.desc(), Version.created_at.desc(), Version.id.desc())
+                     .limit(limit).offset(offset)).all()
+    if rows:
+        total = rows[0].total
+    else:
+        total = s.scalar(join_versions(select(func.count()).select_from(m).join(Version, Version.id == m.c.vid))
+                         .where(*conds))
+    return total, [(r.id, r.score) for r in rows]

@@ -1,0 +1,96 @@
+"""Snippets built from the stored text (the same for every engine).
+
+The window with the most distinct query words is shown; matches are wrapped in <mark>
+and everything else is HTML-escaped. Matching mirrors the analysis: CJK runs match as
+substrings, Latin/digit words as whole words, case- and width-insensitively (NFKC).
+"""
+from __future__ import annotations
+
+import re
+from html import escape
+
+from search.analysis import CJK_CLASS, fold
+from search.query_syntax import Leaf
+
+WINDOW = 160
+LEAD = 40
+MAX_SPANS = 400
+_WORD = f"(?:(?![{CJK_CLASS}])[^\\W_])"
+_SPACE = re.compile(r"\s+")
+
+
+def leaf_pattern(leaf: Leaf) -> re.Pattern | None:
+    """Regex over folded text for one leaf (None if it has no runs)."""
+    if not leaf.runs:
+        return None
+    parts = []
+    for i, (text, cjk) in enumerate(leaf.runs):
+        if i:  # two CJK runs were apart in the query: a separator is needed between them
+            parts.append(r"[\W_]+" if cjk and leaf.runs[i - 1][1] else r"[\W_]*")
+        if cjk:
+            parts.append(re.escape(text))
+            continue
+        piece = re.escape(text)
+        if i == 0:
+            piece = f"(?<!{_WORD})" + piece
+        if i == len(leaf.runs) - 1:
+            piece += f"(?!{_WORD})"
+        parts.append(piece)
+    return re.compile("".join(parts))
+
+
+def _spans(folded: str, leaves: list[Leaf]) -> list[tuple[int, int, int]]:
+    out = []
+    for k, leaf in enumerate(leaves):
+        pat = leaf_pattern(leaf)
+        if pat is None:
+            continue
+        for n, m in enumerate(pat.finditer(folded)):
+            if n >= MAX_SPANS or m.end() == m.start():
+                break
+            out.append((m.start(), m.end(), k))
+    out.sort()
+    return out
+
+
+def _best_window(spans: list[tuple[int, int, int]]) -> int:
+    best, best_start = -1, 0
+    for i, (s, _e, _k) in enumerate(spans[:MAX_SPANS]):
+        lo = max(0, s - LEAD)
+        kinds = {k for (s2, e2, k) in spans[i:i + 50] if e2 <= lo + WINDOW}
+        if len(kinds) > best:
+            best, best_start = len(kinds), lo
+    return best_start
+
+
+def _render(text: str, start: int, end: int, spans) -> str:
+    out, pos = [], start
+    for s, e, _k in spans:
+        if e <= pos or s >= end:
+            continue
+        s, e = max(s, pos), min(e, end)
+        out.append(_esc(text[pos:s]))
+        out.append("<mark>" + _esc(text[s:e]) + "</mark>")
+        pos = e
+    out.append(_esc(text[pos:end]))
+    html = "".join(out).strip()
+    return ("…" if start > 0 else "") + html + ("…" if end < len(text) else "")
+
+
+def _esc(s: str) -> str:
+    return escape(_SPACE.sub(" ", s), quote=True)
+
+
+def make_snippet(body: str, name: str, leaves: list[Leaf]) -> str:
+    """HTML snippet of `body` (or of `name` when the body has no match)."""
+    folded = fold(body)
+    if len(folded) != len(body):  # stored text is NFKC already; be safe if not
+        body = folded
+    spans = _spans(folded, leaves)
+    if spans:
+        start = _best_window(spans)
+        return _render(body, start, min(len(body), start + WINDOW), spans)
+    name_spans = _spans(fold(name), leaves)
+    if name_spans or not body.strip():
+        return _render(name, 0, len(name), name_spans)
+    return _render(body, 0, min(len(body), WINDOW), [])

@@ -1,0 +1,149 @@
+"""Unit tests of analysis, query syntax, snippets, extraction and chunking (no engine)."""
+from __future__ import annotations
+
+import io
+import unicodedata
+import zipfile
+
+import pytest
+
+from core.errors import UserValueError
+from search import extract
+from search.analysis import fold, tokens
+from search.engines.postgres_fts import MAX_PER_TERM, chunks, leaf_tsquery, tsvector_literal
+from search.engines.sqlite_fts import compile_match
+from search.query_syntax import AnyOf, Leaf, parse
+from search.snippet import make_snippet
+from search_support import make_docx
+
+
+def test_bigrams_words_and_trailing_character():
+    assert tokens("发现缺陷七个") == ["发现", "现缺", "缺陷", "陷七", "七个", "个"]
+    assert tokens("缺") == ["缺"]
+    assert tokens("NebulaGraph数据库 v2.0") == ["nebulagraph", "数据", "据库", "库", "v2", "0"]
+    assert tokens("ＡＢＣ１２３") == ["abc123"]                      # NFKC: full width
+    assert tokens("テスト・データ") == ["テス", "スト", "ト", "デー", "ータ", "タ"]  # middle dot separates
+    assert tokens("한국어") == ["한국", "국어", "어"]
+    assert tokens("a_b-c\x00d") == ["a", "b", "c", "d"]
+    stored = unicodedata.normalize("NFKC", "İSTANBUL ǅ")               # the stored text is NFKC
+    assert len(fold(stored)) == len(stored)                             # offsets survive folding
+
+
+def test_parse_words_phrases_or_exclude():
+    q = parse('测试 "nebula graph" kafka OR spark -docker')
+    assert q.required[0] == Leaf(("测试",))
+    assert q.required[1] == Leaf(("nebula", "graph"))
+    assert q.required[2] == AnyOf((Leaf(("kafka",)), Leaf(("spark",))))
+    assert q.excluded == [Leaf(("docker",))]
+    assert parse("缺").required == [Leaf(("缺",), prefix=True)]
+    assert parse("集成测试").required == [Leaf(("集成", "成测", "测试"))]
+
+
+@pytest.mark.parametrize("q", ['"', "OR", "- -", "***", ":::", "NEAR(", "\x00\x01", "OR OR", "-a"])
+def test_parse_hostile_input_is_empty_or_best_effort(q):
+    parsed = parse(q)
+    for leaf in parsed.all_leaves():
+        assert all(t.isalnum() for t in leaf.terms)
+
+
+def test_parse_limits():
+    with pytest.raises(UserValueError):
+        parse("x" * 1001)
+    with pytest.raises(UserValueError):
+        parse(" ".join(f"w{i}" for i in range(40)))
+
+
+def test_fts5_expression_quotes_every_term():
+    assert compile_match(parse('a "b c" d OR e -f')) == '("a" AND "b c" AND ("d" OR "e")) NOT ("f")'
+    expr = compile_match(parse('NEAR(x y) -z 缺'))
+    assert expr == '("near x" AND "y" AND "缺" *) NOT ("z")'  # NEAR(x is one word: a phrase
+
+
+def test_tsquery_and_tsvector_literals():
+    assert leaf_tsquery(Leaf(("集成", "成测", "测试"))) == "('集成' <-> '成测' <-> '测试')"
+    assert leaf_tsquery(Leaf(("abc", "的"), prefix=True)) == "('abc' <-> '的':*)"
+    assert tsvector_literal(["a", "b", "a"]) == "'a':1,3 'b':2"
+
+
+def test_chunks_respect_tsvector_limits_and_overlap():
+    terms = ["数据"] * 600 + [f"w{i}" for i in range(40000)]
+    out = chunks(terms)
+    assert all(len(c) <= 16000 for c in out)
+    assert all(c.count("数据") <= MAX_PER_TERM for c in out)
+    for a, b in zip(out, out[1:]):
+        assert b[:16] == a[-16:]  # phrases across a cut are kept
+    assert chunks([]) == [[]]
+
+
+def test_snippet_marks_and_escapes():
+    body = "前言<b>。" + "无关内容。" * 60 + "本次集成测试发现缺陷七个 & NebulaGraph。"
+    s = make_snippet(body, "a.md", parse("缺陷 nebulagraph").positive_leaves())
+    assert "<mark>缺陷</mark>" in s and "<mark>NebulaGraph</mark>" in s and "&amp;" in s
+    assert s.startswith("…")
+    assert "<b>" not in make_snippet(body, "a.md", parse("前言").positive_leaves())
+    s = make_snippet("", "网络<拓扑>.vsdx", parse("拓扑").positive_leaves())
+    assert s == "网络&lt;<mark>拓扑</mark>&gt;.vsdx"
+    assert "<mark>" not in make_snippet("graphs and nebulagraph", "x", parse("graph").positive_leaves())
+
+
+def test_extract_docx_body_tables_headers_footers(tmp_path):
+    p = tmp_path / "a.docx"
+    p.write_bytes(make_docx(["正文段落"], table=[["表格单元", "Cell"]], header="页眉文字", footer="页脚文字"))
+    text = extract.extract_text(p, "a.docx")
+    for part in ("正文段落", "表格单元", "Cell", "页眉文字", "页脚文字"):
+        assert part in text
+
+
+def test_extract_refuses_zip_bombs_and_hostile_xml(tmp_path):
+    many = tmp_path / "many.docx"
+    with zipfile.ZipFile(many, "w") as z:
+        for i in range(extract.MAX_ZIP_ENTRIES + 1):
+            z.writestr(f"x{i}", b"")
+        z.writestr("word/document.xml", make_docx(["不应被读取"]))
+    assert extract.extract_text(many, "many.docx") == ""
+    laughs = tmp_path / "laughs.docx"
+    xml = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+           '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+           '<w:body><w:p><w:r><w:t>&lol2;</w:t></w:r></w:p></w:body></w:document>')
+    with zipfile.ZipFile(laughs, "w") as z:
+        z.writestr("word/document.xml", xml)
+    assert extract.extract_text(laughs, "laughs.docx") == ""
+    assert extract.extract_text(tmp_path / "missing.docx", "missing.docx") == ""
+
+
+def test_extract_text_encodings_html_pdf_and_cap(tmp_path, monkeypatch):
+    gb = tmp_path / "gb.txt"
+    gb.write_bytes("国标编码的验收报告".encode("gb18030"))
+    assert extract.extract_text(gb, "gb.txt") == "国标编码的验收报告"
+    h = tmp_path / "a.html"
+    h.write_text("<html><head><style>.x{}</style><script>var 脚本=1</script></head>"
+                 "<body><p>段落&amp;实体</p></body></html>", encoding="utf-8")
+    text = extract.extract_text(h, "a.html")
+    assert "段落&实体" in text and "脚本" not in text
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(_tiny_pdf("Hello Kafka PDF"))
+    assert "Kafka" in extract.extract_text(pdf, "a.pdf")
+    monkeypatch.setattr(extract, "MAX_CHARS", 10)
+    assert len(extract.extract_text(gb, "gb.txt")) <= 10
+    assert extract.extract_text(gb, "gb.bin") == ""
+
+
+def _tiny_pdf(text: str) -> bytes:
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 100] /Contents 4 0 R "
+            "/Resources << /Font << /F1 5 0 R >> >> >>", None,
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    stream = f"BT /F1 12 Tf 10 50 Td ({text}) Tj ET".encode()
+    objs[3] = f"<< /Length {len(stream)} >>\nstream\n{stream.decode()}\nendstream"
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n{o}\nendobj\n".encode())
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
