@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/search.py [--docs 20000] [--engines sqlite,whoosh[,postgresql]]
                                         [--pg-url postgresql://postgres@127.0.0.1:5432/bench] [--queries 100]
-Two corpora: the real Chinese documentation in /work/shared/corpus/nebula-docs-cn (225 files),
+Two corpora: the real Chinese documentation in tests/corpus (a copy of shared/corpus)/nebula-docs-cn (225 files),
 and a generated one of --docs versions (about 5 KB each: shuffled paragraphs of the real docs)
 across --docs/100 projects of 33 deliverables. Versions are loaded through the upload operation
 (deliverables.versions.add_version, which indexes them in its transaction with the database's
@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CORPUS = Path("/work/shared/corpus/nebula-docs-cn")
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "nebula-docs-cn"
 WORDS = ["图数据库", "数据", "集群", "存储服务", "分布式", "索引", "导入数据", "副本", "性能", "查询语句", "快照",
          "负载均衡", "子图", "属性", "权限", "升级", "监控", "配置文件", "版本", "节点", "nebula", "spark", "kafka",
          "schema", "raft", "compaction", "leader", "客户端", "机器", "内存", "超时", "日志", "备份", "恢复"]

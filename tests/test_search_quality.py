@@ -1,4 +1,4 @@
-"""Search quality on the real Chinese text of /work/shared/corpus: for each term, the hits
+"""Search quality on the real Chinese text of tests/corpus (a copy of shared/corpus): for each term, the hits
 are exactly the files whose text contains it (recall 1.0 and precision 1.0).
 
 "Contains" follows the documented analysis: text and term are NFKC-normalised and
@@ -16,7 +16,7 @@ import pytest
 from search.analysis import fold, is_cjk
 from search_support import deliverables, upload
 
-CORPUS = Path("/work/shared/corpus/nebula-docs-cn")
+CORPUS = Path(__file__).resolve().parent / "corpus" / "nebula-docs-cn"
 FILES = sorted(CORPUS.rglob("*.md")) if CORPUS.exists() else []
 
 CJK_TERMS = ["图数据库", "数据", "集群", "测试", "存储服务", "分布式", "点和边", "索引", "导入数据", "副本",
