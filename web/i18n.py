@@ -1,15 +1,32 @@
 """UI language: zh-CN by default, English on request (/lang/en sets the `lang` cookie).
 
-A small dict-based gettext: the Chinese UI string is the message id; EN maps it to
-English (tests check every string used by templates has an entry). No compiled
-catalogs, nothing to build.
+The Chinese UI string is the message id; translations live in standard gettext catalogs
+(translations/<lang>/LC_MESSAGES/messages.po, read with Babel's PO parser at start-up, so
+translators use their usual tools and nothing needs compiling). A test checks that every
+string used by the templates and pages has an English entry.
 """
 from __future__ import annotations
 
 from flask import Flask, request
 from markupsafe import Markup
 
-from web.i18n_en import EN
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    """msgid -> msgstr of `lang` (untranslated and fuzzy entries left out)."""
+    path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return {}
+    with open(path, "rb") as fh:
+        po = read_po(fh, locale=lang)
+    return {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
 
 LANGS = ("zh", "en")
 COOKIE = "lang"
@@ -30,7 +47,7 @@ def current_lang() -> str:
 def gettext(message: str, **kw) -> str:
     """`message` (Chinese) in the current language, formatted with `kw`."""
     if current_lang() == "en":
-        message = EN.get(message, message)
+        message = catalog("en").get(message, message)
     if kw:
         message = message.format(**kw)
     return message
