@@ -4,24 +4,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
 
-from core import db
+from maintenance_support import set_project
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # the clock fixture's start (10:00 Shanghai)
 
 
 def ts(dt: datetime) -> datetime:
     return datetime.fromisoformat(dt) if isinstance(dt, str) else dt
-
-
-def set_project(app, code, **values):
-    from deliverables.models import Project
-    with app.app_context():
-        p = db.session().scalar(select(Project).where(Project.code == code))
-        for k, v in values.items():
-            setattr(p, k, v)
-        db.session().commit()
 
 
 def report(client, world, who="client", project="P1", **body):

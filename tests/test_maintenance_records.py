@@ -10,17 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core import db
+from maintenance_support import set_project
 
 UTC = timezone.utc
-
-
-def set_project(app, code, **values):
-    from deliverables.models import Project
-    with app.app_context():
-        p = db.session().scalar(select(Project).where(Project.code == code))
-        for k, v in values.items():
-            setattr(p, k, v)
-        db.session().commit()
 
 
 def upload(app, deliverable_id, who="engineer"):

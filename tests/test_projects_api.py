@@ -92,7 +92,6 @@ def test_completeness_counts_phase_by_phase(client, world, upload):
 
 def test_portfolio_completeness_uses_constant_queries(app, client, world):
     from sqlalchemy import event
-    from core.db import make_engine  # noqa: F401
     engine = app.extensions["handover.db"].kw["bind"]
     counts = []
 

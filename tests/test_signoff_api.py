@@ -54,7 +54,7 @@ def test_rejection_and_new_version_restart(client, world, upload):
     assert _sign(client, world, v2["id"], "pm").status_code == 409  # nobody signs twice
     assert _sign(client, world, v2["id"], "client").status_code == 201
     assert _status(client, world, d["id"]) == "signed_off"
-    v3 = upload(d["id"], b"v3", "a.txt")
+    upload(d["id"], b"v3", "a.txt")
     assert _status(client, world, d["id"]) == "draft"
     assert _sign(client, world, v2["id"], "client").status_code in (404, 409)
 
