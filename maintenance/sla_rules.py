@@ -127,11 +127,12 @@ def level_table_rows() -> list[list[str]]:
     [故障等级, 判定标准, 响应时间, 恢复时间, 说明]."""
     rules = get_rules()
     w, a = rules.terms["warranty"], rules.terms["after_warranty"]
-    respond = (f"质保期内：电话/现场 {_hours_zh(min(w.respond_hours.values()))}，"
-               f"邮件/远程 {_hours_zh(max(w.respond_hours.values()))}；质保期后 {_hours_zh(max(a.respond_hours.values()))}")
+    fastest, slowest = min(w.respond_hours.values()), max(w.respond_hours.values())
+    respond_note = (f"邮件/远程 {_hours_zh(slowest)}内响应；质保期后 {_hours_zh(max(a.respond_hours.values()))}内响应"
+                    if slowest != fastest else f"质保期后 {_hours_zh(max(a.respond_hours.values()))}内响应")
     rows = []
     for n in rules.level_numbers:
         lv = rules.levels[n]
-        note = "未按时恢复的，乙方赔偿甲方相关损失" if lv.compensation else ""
-        rows.append([lv.name_zh, lv.meaning_zh, respond, _hours_zh(w.restore_hours[n]), note])
+        note = respond_note + ("；未按时恢复的，乙方赔偿甲方相关损失" if lv.compensation else "")
+        rows.append([lv.name_zh, lv.meaning_zh, _hours_zh(fastest), _hours_zh(w.restore_hours[n]), note])
     return rows

@@ -29,7 +29,7 @@ def test_draft_becomes_a_filled_in_version(client, world, fmt):
         text = data.decode("utf-8")
     assert "智慧园区综合管理平台" in text and "某市城市管理局" in text and "P1-" in text
     assert "PM" in text  # the project's people are filled in
-    assert "质保期后 2 小时" in text  # fault levels come from maintenance/sla.yaml
+    assert "质保期后 2 小时内响应" in text  # fault levels come from maintenance/sla.yaml
     assert client.get(f"/api/deliverables/{d['id']}", headers=world.h("pm")).json["status"] == "draft"
 
 
