@@ -38,6 +38,11 @@ def test_init_twice_user_create_and_token(tmp_path, backend, request):
     app = create_app({"HANDOVER_DATA": env["HANDOVER_DATA"], "DATABASE_URL": env.get("DATABASE_URL", "")
                       or f"sqlite:///{tmp_path / 'data' / 'handover.db'}"})
     c = app.test_client()
+    with app.app_context():
+        from sqlalchemy import text
+        from core import db
+        stored = db.session().execute(text("SELECT password_hash FROM users WHERE username='boss'")).scalar()
+    assert stored.startswith("$argon2id$") and "m=65536" in stored  # memory-hard, library defaults
     assert c.post("/api/projects", json={"code": "CLI-1", "name": "n", "client": "c"},
                   headers={"Authorization": f"Bearer {token}"}).status_code == 201
     out = run(["user", "create", "kehu", "--role", "client", "--project", "CLI-1"], env).stdout
