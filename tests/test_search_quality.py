@@ -55,7 +55,7 @@ def contains(text: str, term: str) -> bool:
 @pytest.fixture(params=["db", "whoosh"])
 def corpus(request, app, client, world):
     if not FILES:
-        pytest.skip("corpus not available")
+        pytest.fail("tests/corpus/nebula-docs-cn is missing (it ships with the repository)")
     app.config["HANDOVER_SEARCH"] = request.param
     dids = list(deliverables(client, world).values())
     texts = {}
