@@ -19,7 +19,7 @@ from portal.download import version_file_response
 def get_deliverable(deliverable_id):
     user = api_user()
     d = access.get_deliverable(user, deliverable_id)
-    latest_id = d.latest_signed_version_id if user.role == "client" else d.latest_version_id
+    latest_id = getattr(d, access.latest_version_column(user).key)
     latest = db.session().get(Version, latest_id) if latest_id else None
     return jsonify(deliverable_json(d, latest, d.project.code))
 

@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/search.py [--docs 20000] [--engines sqlite,whoosh[,postgresql]]
                                         [--pg-url postgresql://postgres@127.0.0.1:5432/bench] [--queries 100]
-Two corpora: the real Chinese documentation in tests/corpus (a copy of shared/corpus)/nebula-docs-cn (225 files),
+Two corpora: the real Chinese documentation in tests/corpus/nebula-docs-cn (a copy of shared/corpus) (225 files),
 and a generated one of --docs versions (about 5 KB each: shuffled paragraphs of the real docs)
 across --docs/100 projects of 33 deliverables. Versions are loaded through the upload operation
 (deliverables.versions.add_version, which indexes them in its transaction with the database's

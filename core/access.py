@@ -33,6 +33,13 @@ def version_filter(user: User) -> ColumnElement[bool]:
     return true()
 
 
+def latest_version_column(user: User):
+    """Deliverable column holding the version `user` sees as "latest": a client's latest
+    is the latest signed-off version (the Python twin of version_filter for registers)."""
+    from deliverables.models import Deliverable
+    return Deliverable.latest_signed_version_id if user.role == "client" else Deliverable.latest_version_id
+
+
 def visible_projects(user: User) -> Select:
     from deliverables.models import Project
     return select(Project).where(project_filter(user)).order_by(Project.code)

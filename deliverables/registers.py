@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from catalog import get_catalog
 from core import db
+from core.access import latest_version_column
 from core.models import User
 from deliverables.models import Deliverable, Project, Signoff, Version
 from deliverables.versions import signoffs_of
@@ -37,7 +38,7 @@ def register_rows(user: User, project: Project, phase: str | None = None, status
                   kind: str = "document") -> list[RegisterRow]:
     """The deliverables of `project` in project order, each with the version `user` sees as latest."""
     cat = get_catalog()
-    latest_col = Deliverable.latest_signed_version_id if user.role == "client" else Deliverable.latest_version_id
+    latest_col = latest_version_column(user)
     q = (select(Deliverable, Version).outerjoin(Version, Version.id == latest_col)
          .where(Deliverable.project_id == project.id, Deliverable.kind == kind))
     if phase:

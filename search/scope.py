@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 
-from core.access import project_filter, version_filter
+from core.access import latest_version_column, project_filter, version_filter
 from core.models import User
 from deliverables.models import Deliverable, Project, Version
 
@@ -26,7 +26,7 @@ def conditions(user: User, filters: Filters, all_versions: bool) -> list:
     """Conditions on Version/Deliverable/Project (joined by the caller)."""
     conds = [project_filter(user), version_filter(user)]
     if not all_versions:
-        latest = Deliverable.latest_signed_version_id if user.role == "client" else Deliverable.latest_version_id
+        latest = latest_version_column(user)
         conds.append(Version.id == latest)
     if filters.project_id is not None:
         conds.append(Deliverable.project_id == filters.project_id)
