@@ -186,6 +186,12 @@ def run_corpus(label: str, docs, n_projects: int, engines: list[str], pg_url: st
         app = create_app({"HANDOVER_DATA": data, "DATABASE_URL": url, "HANDOVER_SEARCH": "db", "SECRET_KEY": "b"})
         upgrade(app.extensions["handover.db"].kw["bind"])
         secs, count, nbytes, token = load(app, list(docs()), n_projects)
+        if db_engine == "postgresql":
+            # What autovacuum does a little after a bulk load: without statistics the planner
+            # estimates one row per join and a one-word query can take tens of seconds.
+            with app.app_context():
+                core_db.session().connection().exec_driver_sql("ANALYZE")
+                core_db.session().commit()
         rows.append(f"{label}: {count} versions, {nbytes / 1e6:.1f} MB of text; upload+index ({db_engine}) "
                     f"{count / secs:.0f} versions/s ({nbytes / 1e6 / secs:.2f} MB/s) over {secs:.1f} s")
         import search
