@@ -7,13 +7,15 @@ positions up to 16383, so a text is cut into chunks (file name = chunk 0) that s
 inside both limits, each overlapping the previous by OVERLAP terms so phrases that
 straddle a cut are still found. Each word of the query is checked over all of a version's
 chunks (a semi-join per word), so 'a b' finds a in chunk 1 and b in chunk 7.
-Ranking: the sum of ts_rank over the matching chunks, then newest.
+Ranking: the sum of ts_rank over the matching chunks, then newest; visibility and filters
+are joined before ranking so a filtered query ranks only what it may return.
 """
 from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import Float, Integer, bindparam, func, not_, or_, and_, select, text
+from sqlalchemy import Integer, bindparam, cast, column, func, not_, select, table, text
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 from core import db
 from deliverables.models import Version
@@ -84,12 +86,18 @@ def _any(leaves) -> str:
     return " | ".join(leaf_tsquery(l) for l in leaves)
 
 
+CHUNKS = table("search_chunks", column("version_id", Integer), column("tsv", TSVECTOR))
+
+
 def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool):
+    """One statement: matching chunks joined to the visible, filtered versions, then ranked.
+
+    The chunks are joined to versions/deliverables/projects *before* ranking, so the
+    planner can start from a narrow filter (project, phase, document) and ts_rank only
+    runs on chunks that may be returned."""
     s = db.session()
     positives = q.positive_leaves()
-    m = (text("SELECT version_id AS vid, sum(ts_rank(tsv, CAST(:qany AS tsquery))) AS score "
-              "FROM search_chunks WHERE tsv @@ CAST(:qany AS tsquery) GROUP BY version_id")
-         .bindparams(qany=_any(positives)).columns(vid=Integer, score=Float).subquery("m"))
+    qany = cast(bindparam("qany", _any(positives)), TSQUERY)
     extra = []
     simple = len(q.required) == 1 and not q.excluded
     if not simple:
@@ -103,14 +111,13 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
                 bindparam(f"l{n}", _any(leaves)))
             return Version.id.in_(sub)
         extra = [has(node) for node in q.required] + [not_(has(leaf)) for leaf in q.excluded]
-    conds = conditions(user, filters, all_versions) + extra
-    base = join_versions(select(Version.id, m.c.score, func.count().over().label("total"))
-                         .select_from(m).join(Version, Version.id == m.c.vid))
-    rows = s.execute(base.where(*conds).order_by(m.c.score.desc(), Version.created_at.desc(), Version.id.desc())
+    conds = conditions(user, filters, all_versions) + extra + [CHUNKS.c.tsv.op("@@")(qany)]
+    score = func.sum(func.ts_rank(CHUNKS.c.tsv, qany)).label("score")
+    matched = join_versions(select(Version.id, Version.created_at, score)
+                            .select_from(CHUNKS).join(Version, Version.id == CHUNKS.c.version_id)
+                            ).where(*conds).group_by(Version.id, Version.created_at).subquery("m")
+    rows = s.execute(select(matched.c.id, matched.c.score, func.count().over().label("total"))
+                     .order_by(matched.c.score.desc(), matched.c.created_at.desc(), matched.c.id.desc())
                      .limit(limit).offset(offset)).all()
-    if rows:
-        total = rows[0].total
-    else:
-        total = s.scalar(join_versions(select(func.count()).select_from(m).join(Version, Version.id == m.c.vid))
-                         .where(*conds))
+    total = rows[0].total if rows else s.scalar(select(func.count()).select_from(matched))
     return total, [(r.id, r.score) for r in rows]
