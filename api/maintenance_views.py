@@ -1,11 +1,11 @@
 """Maintenance API: fault tickets, SLA statistics, recurring records. Parse, call, shape."""
 from __future__ import annotations
 
-from urllib.parse import quote
 
-from flask import Response, request
+from flask import request
 
 from api.blueprint import bp
+from portal.download import DOCX_MIME, attachment_response
 from api.inputs import choice, integer, json_body, parse_date, parse_datetime, query_choice, text
 from core import access
 from core.auth import api_user
@@ -93,12 +93,8 @@ def add_fault_event(fault_id):
 @bp.get("/faults/<int:fault_id>/report.docx")
 def fault_report_docx(fault_id):
     fault = ops.get_fault(api_user(), fault_id)
-    data = reports.fault_report_docx(fault)
     name = f"{fault.project.code}-F{fault.number:03d}-故障申报表.docx"
-    resp = Response(data, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    resp.headers["Content-Disposition"] = (f"attachment; filename=\"{fault.project.code}-F{fault.number:03d}.docx\"; "
-                                           f"filename*=UTF-8''{quote(name)}")
-    return resp
+    return attachment_response(reports.fault_report_docx(fault), name, DOCX_MIME)
 
 
 @bp.get("/projects/<code>/sla")

@@ -262,3 +262,29 @@ def test_times_are_shown_in_shanghai(app, client, world, clock):
     login(client, "engineer")
     _upload_page(client, d_id, b"x", "t.txt")  # clock: 2026-11-25 02:00 UTC = 10:00 Shanghai
     assert "2026-11-25 10:00" in client.get(f"/deliverables/{d_id}").get_data(as_text=True)
+
+
+def test_fault_form_download_and_on_demand_record_from_pages(app, client, world):
+    """The maintenance page creates on-demand records; a fault page offers its filled-in form."""
+    import io
+    from datetime import date
+    import docx
+    from maintenance_support import set_project
+    set_project(app, "P1", maintenance_start=date(2026, 11, 2))
+    login(client, "pm")
+    token = page_token(client, "/projects/P1/maintenance")
+    r = client.post("/projects/P1/records", data={"csrf_token": token, "record_key": "complaint_form",
+                                                  "title": "<b>门禁投诉</b>"})
+    assert r.status_code == 302 and "/deliverables/" in r.headers["Location"]
+    page = client.get("/projects/P1/maintenance").get_data(as_text=True)
+    assert "&lt;b&gt;门禁投诉&lt;/b&gt;" in page and "<b>门禁投诉</b>" not in page
+    r = client.post("/projects/P1/faults", data={"csrf_token": token, "level": "3", "channel": "phone",
+                                                 "title": "交换机故障"})
+    fault_url = r.headers["Location"]
+    assert "下载故障申报表" in client.get(fault_url).get_data(as_text=True)
+    r = client.get(fault_url + "/report.docx")
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    text = "".join(c.text for t in docx.Document(io.BytesIO(r.data)).tables for row in t.rows for c in row.cells)
+    assert "交换机故障" in text
+    login(client, "client2")
+    assert client.get(fault_url + "/report.docx").status_code == 404

@@ -6,12 +6,14 @@ from datetime import datetime
 
 from flask import flash, g, redirect, render_template, request, url_for
 
+from catalog import get_catalog
 from core import access, db
 from core.clock import local_tz
 from core.errors import HandoverError, UserValueError
 from maintenance import faults as ops
-from maintenance import records
+from maintenance import records, reports
 from maintenance.sla_rules import get_rules
+from portal.download import DOCX_MIME, attachment_response
 from web.error_text import error_text
 from web.blueprint import bp
 from web.i18n import gettext as _
@@ -38,8 +40,9 @@ def maintenance_page(code):
     fault_list = ops.list_faults(project, status)
     items = records.list_records(project) if project.maintenance_start else []
     rules = get_rules()
+    on_demand = [r for r in get_catalog().records if r.rhythm == "on_demand"]
     return render_template("maintenance.html", project=project, faults=fault_list, records=items, rules=rules,
-                           status=status, breaches=ops.breaches, FAULT_STATUS_ZH=FAULT_STATUS_ZH)
+                           status=status, on_demand=on_demand, can_create=user.role in records.CREATE_ROLES, breaches=ops.breaches, FAULT_STATUS_ZH=FAULT_STATUS_ZH)
 
 
 @bp.post("/projects/<code>/faults")
@@ -75,6 +78,30 @@ def fault_page(fault_id):
     return render_template("fault.html", fault=fault, project=fault.project, rules=get_rules(),
                            breached=ops.breaches(fault), allowed=allowed, EVENT_ZH=EVENT_ZH,
                            FAULT_STATUS_ZH=FAULT_STATUS_ZH)
+
+
+@bp.get("/faults/<int:fault_id>/report.docx")
+def fault_report_page(fault_id):
+    """The fault's 故障申报表, filled in (same as GET /api/faults/<id>/report.docx)."""
+    fault = ops.get_fault(g.user, fault_id)
+    name = f"{fault.project.code}-F{fault.number:03d}-故障申报表.docx"
+    return attachment_response(reports.fault_report_docx(fault), name, DOCX_MIME)
+
+
+@bp.post("/projects/<code>/records")
+def create_record_page(code):
+    """Create an on-demand record (complaint form, expansion or upgrade plan)."""
+    user = g.user
+    project = access.get_project(user, code)
+    try:
+        d = records.create_event_record(user, project, request.form.get("record_key", ""),
+                                        (request.form.get("title") or "").strip()[:200])
+    except HandoverError as exc:
+        db.session().rollback()
+        flash(error_text(exc), "error")
+        return redirect(url_for("web.maintenance_page", code=project.code))
+    flash(_("已新建记录 {name}。", name=d.title or d.period), "ok")
+    return redirect(url_for("web.deliverable_page", deliverable_id=d.id))
 
 
 @bp.post("/faults/<int:fault_id>/events")
