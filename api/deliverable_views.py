@@ -55,7 +55,7 @@ def generate_draft(deliverable_id):
     user = api_user()
     d = access.get_deliverable(user, deliverable_id)
     body = inputs.json_body() if request.get_data(cache=True) else {}
-    fmt = inputs.choice(body, "format", ("docx", "md"), required=False, default="docx")
+    fmt = inputs.choice(body, "format", drafts.FORMATS, required=False, default="docx")
     v = drafts.generate_draft(user, d, fmt)
     return jsonify(version_json(v, [])), 201
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -89,6 +89,27 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["handover.db"]()
     return g.db_session
+
+
+def lock_row(column, row_id: int) -> None:
+    """Take the write lock on one row by an UPDATE that changes nothing (`column` = itself).
+
+    As the first write of a transaction it makes concurrent writers queue: a row lock on
+    PostgreSQL, the database write lock on SQLite (pysqlite begins at the first write, so
+    earlier reads hold no snapshot that could go stale)."""
+    model = column.class_
+    session().execute(update(model).where(model.id == row_id).values({column.key: column})
+                      .execution_options(synchronize_session=False))
+
+
+def next_in_sequence(column, row_id: int) -> int:
+    """Increment a per-row counter under that row's lock and return the new value
+    (no gaps, no duplicates under concurrent writers; the rollback undoes it)."""
+    model = column.class_
+    s = session()
+    s.execute(update(model).where(model.id == row_id).values({column.key: column + 1})
+              .execution_options(synchronize_session=False))
+    return s.scalar(select(column).where(model.id == row_id))
 
 
 def utcnow() -> datetime:

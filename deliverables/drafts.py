@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from catalog import get_catalog
 from core.clock import local_tz, now
-from core.errors import Forbidden
+from core.errors import Forbidden, UserValueError
 from core.models import User
 from core.storage import store_bytes
 from deliverables.models import Deliverable, Version
 from deliverables.projects import members
 from deliverables.versions import add_version, can_upload
 
+FORMATS = ("docx", "md")
 ROLE_ZH = {"admin": "系统管理员", "pm": "项目经理", "engineer": "实施工程师", "client": "甲方代表"}
 
 
@@ -33,6 +34,8 @@ def doc_facts(d: Deliverable, version_label: str, extra: dict | None = None):
 def generate_draft(user: User, d: Deliverable, fmt: str) -> Version:
     """Render the document's skeleton with the project's facts and store it as the next version."""
     from templates_docs import render_docx, render_markdown
+    if fmt not in FORMATS:
+        raise UserValueError(f"format must be one of: {', '.join(FORMATS)}.", "invalid_choice")
     if not can_upload(user):
         raise Forbidden("Only the vendor's pm, engineers or an admin may generate drafts.")
     from maintenance.reports import draft_extra

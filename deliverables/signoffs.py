@@ -12,14 +12,6 @@ from deliverables.models import Deliverable, Signoff, Version
 from deliverables.signoff_state import MEANING, SIGNING_ROLES, refresh_deliverable, version_state
 
 
-def _lock_deliverable(d: Deliverable) -> None:
-    """Serialise sign-offs of one deliverable (UPDATE takes the row/write lock)."""
-    from sqlalchemy import update
-    db.session().execute(update(Deliverable).where(Deliverable.id == d.id)
-                         .values(version_count=Deliverable.version_count)
-                         .execution_options(synchronize_session=False))
-
-
 def sign(user: User, version: Version, decision: str, comment: str = "") -> Signoff:
     """Approve or reject `version` as the user's role; rules in the order a user meets them."""
     if decision not in ("approve", "reject"):
@@ -32,7 +24,7 @@ def sign(user: User, version: Version, decision: str, comment: str = "") -> Sign
     if not is_member(user, d.project_id):
         raise Forbidden("Only members of the project sign off.", "not_a_member")
     s = db.session()
-    _lock_deliverable(d)
+    db.lock_row(Deliverable.version_count, d.id)  # serialise sign-offs of one deliverable
     s.refresh(d)
     if d.latest_version_id != version.id:
         raise Conflict("This version is no longer the latest; sign the latest one.", "not_latest")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import mimetypes
 from typing import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 import search
 
@@ -27,11 +27,7 @@ def can_upload(user: User) -> bool:
 def next_number(d: Deliverable) -> int:
     """Reserve the next version number: an UPDATE first, so concurrent writers queue
     (a row lock on PostgreSQL, the write lock on SQLite); no gaps, no duplicates."""
-    s = db.session()
-    s.execute(update(Deliverable).where(Deliverable.id == d.id)
-              .values(version_count=Deliverable.version_count + 1)
-              .execution_options(synchronize_session=False))
-    number = s.scalar(select(Deliverable.version_count).where(Deliverable.id == d.id))
+    number = db.next_in_sequence(Deliverable.version_count, d.id)
     d.version_count = number
     return number
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core import audit, db
 from core.access import project_filter
@@ -69,9 +69,7 @@ def report_fault(user: User, project: Project, *, level: int, title: str, channe
     reported_at = _check_at(reported_at, field="reported_at")
     s = db.session()
     # Reserve the number with an UPDATE first: concurrent reporters queue on the row lock.
-    s.execute(update(Project).where(Project.id == project.id).values(fault_seq=Project.fault_seq + 1)
-              .execution_options(synchronize_session=False))
-    number = s.scalar(select(Project.fault_seq).where(Project.id == project.id))
+    number = db.next_in_sequence(Project.fault_seq, project.id)
     project.fault_seq = number
     terms = terms_for(project.warranty_until, reported_at, local_tz())
     fault = Fault(project_id=project.id, number=number, initial_level=level, level=level, title=title,
@@ -140,8 +138,7 @@ def sync_escalations(fault: Fault) -> list[FaultEscalation]:
         return []
     s = db.session()
     # Lock the fault row (UPDATE first), then re-read the rows another writer may have added.
-    s.execute(update(Fault).where(Fault.id == fault.id).values(level=Fault.level)
-              .execution_options(synchronize_session=False))
+    db.lock_row(Fault.level, fault.id)
     rows = {e.to_level: e for e in s.scalars(select(FaultEscalation).where(FaultEscalation.fault_id == fault.id)
                                             .execution_options(populate_existing=True))}
     added = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from catalog import RecordType, get_catalog
@@ -136,8 +136,7 @@ def create_event_record(user: User, project: Project, record_key: str, title: st
         raise Forbidden("Only the vendor's pm, engineers or an admin may create records.", "role_may_not")
     s = db.session()
     # Lock the project row so two creators never pick the same number.
-    s.execute(update(Project).where(Project.id == project.id).values(fault_seq=Project.fault_seq)
-              .execution_options(synchronize_session=False))
+    db.lock_row(Project.fault_seq, project.id)
     periods = s.scalars(select(Deliverable.period).where(
         Deliverable.project_id == project.id, Deliverable.document_key == rt.key, Deliverable.period.like("E%")))
     numbers = [int(p[1:]) for p in periods if p[1:].isdigit()]

@@ -81,11 +81,10 @@ def upload_page(deliverable_id):
         if _is_xhr():
             raise  # the error page (status + message) goes back to the script
         return _fail(exc, d.id)
+    flash(_("已上传 V{n}：{name}", n=v.number, name=v.filename), "ok")
     if _is_xhr():
-        flash(_("已上传 V{n}：{name}", n=v.number, name=v.filename), "ok")
         return jsonify({"ok": True, "version": v.number, "redirect": url_for("web.deliverable_page",
                                                                               deliverable_id=d.id)}), 201
-    flash(_("已上传 V{n}：{name}", n=v.number, name=v.filename), "ok")
     return _back(d.id)
 
 
@@ -93,11 +92,8 @@ def upload_page(deliverable_id):
 def draft_page(deliverable_id):
     user = g.user
     d = access.get_deliverable(user, deliverable_id)
-    fmt = request.form.get("format", "docx")
-    if fmt not in ("docx", "md"):
-        return _fail(UserValueError("format must be docx or md"), d.id)
     try:
-        v = drafts.generate_draft(user, d, fmt)
+        v = drafts.generate_draft(user, d, request.form.get("format", "docx"))
     except HandoverError as exc:
         return _fail(exc, d.id)
     flash(_("已生成初稿 V{n}：{name}", n=v.number, name=v.filename), "ok")
