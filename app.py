@@ -6,8 +6,17 @@ from pathlib import Path
 
 from flask import Flask
 
-from core import db
+import jobs
+import maintenance
+import search
+from api import register as register_api
+from cli import register as register_cli
+from core import audit, db, throttle
 from core.config import load_config
+from core.requests import init_app as init_requests
+from core.security_headers import init_app as init_security_headers
+from core.upload import init_app as init_upload
+from web import register as register_web
 
 
 def _secret_key(data: Path) -> str:
@@ -33,17 +42,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
 
-    from core.requests import init_app as init_requests
-    from core.upload import init_app as init_upload
+    audit.init_app(app)  # the audit chain's HMAC key (HANDOVER_AUDIT_KEY or $HANDOVER_DATA/audit_key)
+    throttle.init_app(app)  # the shared password throttle (Redis through `limits`, else the database)
+
     init_requests(app)
+    init_security_headers(app)
     init_upload(app)
 
-    from api import register as register_api
+    search.init_app(app)  # new versions' text is indexed
+    maintenance.init_app(app)  # facts maintenance gives generated drafts
+    jobs.init_app(app)  # the queue, its jobs and /healthz
     register_api(app)
-
-    from web import register as register_web
     register_web(app)
-
-    from cli import register as register_cli
     register_cli(app)
     return app

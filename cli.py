@@ -4,11 +4,26 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import with_appcontext
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
-from core import db
+from backup.cli import backup_cli
+from catalog import get_catalog
+from core import audit, db
+from core.clock import iso
+from core.errors import HandoverError, NotFound
+from core.migrate import upgrade
+from core.roles import ROLES
+from core.users import create_user, get_user, reset_token, set_password
+from deliverables.cli import fsck_command
+from demo import demo_command
+from jobs.cli import jobs_cli, worker_command
+from maintenance.cli import sla_cli
+from projects.membership import add_member
+from projects.models import Project
+from search.cli import search_cli
+from templates_docs.cli import docs_cli
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 audit_cli = AppGroup("audit", help="Inspect the audit trail.")
@@ -18,8 +33,6 @@ audit_cli = AppGroup("audit", help="Inspect the audit trail.")
 @with_appcontext
 def init_command():
     """Create or migrate the database and load the catalog; safe to run twice."""
-    from core.migrate import upgrade
-    from catalog import get_catalog
     upgrade(db.engine())
     cat = get_catalog()
     click.echo(f"database ready; catalog: {len(cat.documents)} documents in {len(cat.phases)} phases, "
@@ -28,18 +41,12 @@ def init_command():
 
 @user_cli.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "pm", "engineer", "client"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--project", "projects", multiple=True, help="Project code to give access to (repeatable).")
 @click.option("--password", default=None, help="Login password for the web pages (at least 8 characters).")
 @click.option("--display-name", default="", help="Full name shown on pages and sign-offs.")
 def user_create(name, role, projects, password, display_name):
     """Create a user; prints the API token as the last line."""
-    from core.errors import HandoverError
-    from core.users import create_user
-    from deliverables.projects import add_member
-    from sqlalchemy import select
-    from core.errors import NotFound
-    from deliverables.models import Project
     s = db.session()
     try:
         user, token = create_user(name, role, password=password, display_name=display_name)
@@ -61,8 +68,6 @@ def user_create(name, role, projects, password, display_name):
 @click.argument("name")
 def user_token(name):
     """Issue a new API token for NAME (the old one stops working); prints it last."""
-    from core.errors import HandoverError
-    from core.users import get_user, reset_token
     try:
         token = reset_token(get_user(name))
         db.session().commit()
@@ -77,8 +82,6 @@ def user_token(name):
 @click.password_option()
 def user_password(name, password):
     """Set NAME's login password."""
-    from core.errors import HandoverError
-    from core.users import get_user, set_password
     try:
         set_password(get_user(name), password)
         db.session().commit()
@@ -88,11 +91,22 @@ def user_password(name, password):
     click.echo("password set")
 
 
+def _anchor(_ctx, _param, values) -> dict[int, str]:
+    anchors = {}
+    for value in values:
+        seq, _, digest = value.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise click.BadParameter(f"'{value}': expected ENTRY:HASH as printed by `audit checkpoint`")
+        anchors[int(seq)] = digest.lower()
+    return anchors
+
+
 @audit_cli.command("verify")
-def audit_verify():
-    """Check the audit hash chain; exit 1 naming the first bad entry."""
-    from core.audit import verify
-    result = verify()
+@click.option("--anchor", "anchors", multiple=True, callback=_anchor, metavar="ENTRY:HASH",
+              help="A head printed earlier by `audit checkpoint` that must still be in the chain (repeatable).")
+def audit_verify(anchors):
+    """Check the audit chain (keyed hashes, links, head, anchors); exit 1 naming the first bad entry."""
+    result = audit.verify(anchors)
     if result.ok:
         click.echo(f"audit trail intact: {result.checked} entries")
         return
@@ -100,17 +114,25 @@ def audit_verify():
     sys.exit(1)
 
 
+@audit_cli.command("checkpoint")
+def audit_checkpoint():
+    """Verify the chain, then print its head (entry, hash, time) to keep somewhere else.
+
+    A later `audit verify --anchor ENTRY:HASH` proves the trail up to that entry is unchanged,
+    even against someone who holds the audit key."""
+    result = audit.verify()
+    if not result.ok:
+        click.echo(f"audit trail BROKEN at entry {result.bad_seq}: {result.reason}; no checkpoint", err=True)
+        sys.exit(1)
+    head = audit.checkpoint()
+    click.echo(f"entry {head.seq}")
+    click.echo(f"hash {head.hash}")
+    click.echo(f"time {iso(head.at) if head.at else '-'}")
+    click.echo(f"anchor {head.seq}:{head.hash}")
+
+
 def register(app: Flask) -> None:
-    app.cli.add_command(init_command)
-    app.cli.add_command(user_cli)
-    app.cli.add_command(audit_cli)
-    for module, attr in [("deliverables.cli", "fsck_command"), ("deliverables.demo", "demo_command"),
-                         ("templates_docs.cli", "docs_cli"), ("search.cli", "search_cli"),
-                         ("maintenance.cli", "sla_cli")]:
-        try:
-            mod = __import__(module, fromlist=[attr])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        app.cli.add_command(getattr(mod, attr))
+    """Every command of every area, on `flask --app app`."""
+    for command in (init_command, user_cli, audit_cli, fsck_command, demo_command, docs_cli, search_cli, sla_cli,
+                    worker_command, jobs_cli, backup_cli):
+        app.cli.add_command(command)

@@ -6,10 +6,13 @@ from flask import jsonify, request
 from api import inputs
 from api.blueprint import bp
 from api.shapes import deliverable_json, signoff_json, version_json
-from core import access, db
+from core import db
+from deliverables import visibility
+from projects import access, permissions
 from core.auth import api_user
-from core.errors import Forbidden, UserValueError
+from core.errors import UserValueError
 from deliverables import drafts, signoffs, versions
+from deliverables.filenames import clean_filename
 from deliverables.models import Version
 from portal.bundle import bundle_response
 from portal.download import version_file_response
@@ -18,8 +21,8 @@ from portal.download import version_file_response
 @bp.get("/deliverables/<int:deliverable_id>")
 def get_deliverable(deliverable_id):
     user = api_user()
-    d = access.get_deliverable(user, deliverable_id)
-    latest_id = getattr(d, access.latest_version_column(user).key)
+    d = visibility.get_deliverable(user, deliverable_id)
+    latest_id = getattr(d, visibility.latest_version_column(user).key)
     latest = db.session().get(Version, latest_id) if latest_id else None
     return jsonify(deliverable_json(d, latest, d.project.code))
 
@@ -27,24 +30,24 @@ def get_deliverable(deliverable_id):
 @bp.post("/deliverables/<int:deliverable_id>/versions")
 def upload_version(deliverable_id):
     user = api_user()
-    d = access.get_deliverable(user, deliverable_id)
-    if not versions.can_upload(user):
-        raise Forbidden("Only the vendor's pm, engineers or an admin may add versions.")
+    d = visibility.get_deliverable(user, deliverable_id)
+    permissions.require(permissions.may_upload(user, d))  # before the bytes are stored
     if not (request.mimetype or "").startswith("multipart/form-data"):
         raise UserValueError("Send the file as multipart/form-data with a 'file' part.", "missing_file")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise UserValueError("The 'file' part is missing.", "missing_file")
-    note = inputs.text(request.form, "note", required=False, max_len=2000)
+    note = inputs.text(request.form, "note", required=False, max_len=2000, multiline=True)
+    filename = clean_filename(upload.filename)  # a 400 before the blob exists: no orphan
     blob = upload.stream.commit_blob()
-    v = versions.add_version(user, d, blob, upload.filename, note=note, content_type=upload.mimetype)
+    v = versions.add_version(user, d, blob, filename, note=note, content_type=upload.mimetype)
     return jsonify(version_json(v, [])), 201
 
 
 @bp.get("/deliverables/<int:deliverable_id>/versions")
 def list_versions(deliverable_id):
     user = api_user()
-    d = access.get_deliverable(user, deliverable_id)
+    d = visibility.get_deliverable(user, deliverable_id)
     vs = versions.list_versions(user, d)
     sos = versions.signoffs_of(v.id for v in vs)
     return jsonify([version_json(v, sos.get(v.id, [])) for v in vs])
@@ -53,7 +56,7 @@ def list_versions(deliverable_id):
 @bp.post("/deliverables/<int:deliverable_id>/draft")
 def generate_draft(deliverable_id):
     user = api_user()
-    d = access.get_deliverable(user, deliverable_id)
+    d = visibility.get_deliverable(user, deliverable_id)
     body = inputs.json_body() if request.get_data(cache=True) else {}
     fmt = inputs.choice(body, "format", drafts.FORMATS, required=False, default="docx")
     v = drafts.generate_draft(user, d, fmt)
@@ -63,23 +66,23 @@ def generate_draft(deliverable_id):
 @bp.get("/versions/<int:version_id>")
 def get_version(version_id):
     user = api_user()
-    v = access.get_version(user, version_id)
+    v = visibility.get_version(user, version_id)
     return jsonify(version_json(v, versions.signoffs_of([v.id]).get(v.id, [])))
 
 
 @bp.get("/versions/<int:version_id>/file")
 def version_file(version_id):
     user = api_user()
-    return version_file_response(user, access.get_version(user, version_id))
+    return version_file_response(user, visibility.get_version(user, version_id))
 
 
 @bp.post("/versions/<int:version_id>/signoffs")
 def sign_version(version_id):
     user = api_user()
-    v = access.get_version_to_sign(user, version_id)
+    v = visibility.get_version_to_sign(user, version_id)
     body = inputs.json_body()
     decision = inputs.choice(body, "decision", ("approve", "reject"))
-    comment = inputs.text(body, "comment", required=False, max_len=2000)
+    comment = inputs.text(body, "comment", required=False, max_len=2000, multiline=True)
     so = signoffs.sign(user, v, decision, comment)
     return jsonify(signoff_json(so) | {"deliverable_status": v.deliverable.status}), 201
 

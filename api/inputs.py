@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import request
 
+from core import cleaning
 from core.errors import UserValueError
 
 
@@ -21,7 +22,10 @@ def json_body() -> dict:
     return data
 
 
-def text(body: dict, name: str, *, required: bool = True, max_len: int = 200, default: str = "") -> str:
+def text(body: dict, name: str, *, required: bool = True, max_len: int = 200, default: str = "",
+         multiline: bool = False) -> str:
+    """A string field, stripped, at most `max_len` characters, without control characters
+    (tab and line breaks only when `multiline`); see core.cleaning."""
     value = body.get(name)
     if value is None:
         if required:
@@ -32,11 +36,7 @@ def text(body: dict, name: str, *, required: bool = True, max_len: int = 200, de
     value = value.strip()
     if required and not value:
         raise UserValueError(f"Field '{name}' must not be empty.", "missing_field")
-    if len(value) > max_len:
-        raise UserValueError(f"Field '{name}' is longer than {max_len} characters.", "too_long")
-    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
-        raise UserValueError(f"Field '{name}' contains control characters.", "invalid")
-    return value
+    return cleaning.check_text(value, name, max_len=max_len, multiline=multiline)
 
 
 def integer(body: dict, name: str, *, required: bool = True, lo: int | None = None, hi: int | None = None):
@@ -69,9 +69,10 @@ def parse_date(value: Any, name: str) -> date | None:
     if not isinstance(value, str):
         raise UserValueError(f"'{name}' must be a date string YYYY-MM-DD.", "wrong_type")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise UserValueError(f"'{name}' must be a date YYYY-MM-DD.", "invalid_date") from None
+    return cleaning.check_date(day, name)
 
 
 def parse_datetime(value: Any, name: str, tz) -> datetime | None:
@@ -84,6 +85,7 @@ def parse_datetime(value: Any, name: str, tz) -> datetime | None:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise UserValueError(f"'{name}' must be an ISO 8601 date-time.", "invalid_datetime") from None
+    cleaning.check_datetime(dt, name)  # before any conversion: year 1 or 9999 would overflow
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
     return dt.astimezone(timezone.utc)
@@ -109,3 +111,24 @@ def query_choice(name: str, options: tuple[str, ...]) -> str | None:
     if raw not in options:
         raise UserValueError(f"Query parameter '{name}' must be one of: {', '.join(options)}.", "invalid_choice")
     return raw
+
+
+def query_id(name: str, *, required: bool = False) -> int | None:
+    """An id in the query string (e.g. `against=`): 400 if not an integer, 404 outside the
+    database's id range (core.cleaning.check_id)."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        if required:
+            raise UserValueError(f"Query parameter '{name}' is required.", "missing_field")
+        return None
+    return cleaning.check_id(raw, name)
+
+
+def id_field(body: dict, name: str, *, required: bool = True) -> int | None:
+    """An id in a JSON body or form (e.g. a deliverable_id filter): same rules as query_id."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise UserValueError(f"Field '{name}' is required.", "missing_field")
+        return None
+    return cleaning.check_id(value, name)

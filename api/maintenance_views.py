@@ -7,12 +7,13 @@ from flask import request
 from api.blueprint import bp
 from portal.download import DOCX_MIME, attachment_response
 from api.inputs import choice, integer, json_body, parse_date, parse_datetime, query_choice, text
-from core import access
+from projects import access
 from core.auth import api_user
 from core.clock import iso, local_tz
 from core.errors import UserValueError
 from maintenance import faults as ops
 from maintenance import records, reports
+from maintenance.labels import fault_ref_of, fault_report_filename
 from maintenance.sla_rules import get_rules
 
 
@@ -22,22 +23,24 @@ def _event_json(e) -> dict:
 
 
 def fault_json(fault, *, detail: bool = False) -> dict:
+    """A fault as the rule says it is now (ops.live_state): the same whether or not the
+    worker's tick has stored it yet."""
     rules = get_rules()
     hold = ops.hold_times(fault)
+    live = ops.live_state(fault)
     out = {
         "id": fault.id, "project": fault.project.code, "number": fault.number,
-        "ref": f"{fault.project.code}-F{fault.number:03d}",
-        "level": fault.level, "initial_level": fault.initial_level, "level_name_zh": rules.levels[fault.level].name_zh,
+        "ref": fault_ref_of(fault),
+        "level": live.level, "initial_level": fault.initial_level, "level_name_zh": rules.levels[live.level].name_zh,
         "status": fault.status, "title": fault.title, "description": fault.description, "channel": fault.channel,
         "terms": ops.fault_terms(fault),
-        "reported_at": iso(fault.reported_at), "respond_by": iso(fault.respond_by), "restore_by": iso(fault.restore_by),
+        "reported_at": iso(fault.reported_at), "respond_by": iso(live.respond_by), "restore_by": iso(live.restore_by),
         "responded_at": iso(fault.responded_at), "restored_at": iso(fault.restored_at),
         "closed_at": iso(fault.closed_at),
-        "breached": ops.breaches(fault),
+        "breached": live.breached,
         "compensation": rules.levels[fault.initial_level].compensation,
         "hold": {k: iso(v) for k, v in hold.items()},
-        "escalations": [{"from": e.from_level, "to": e.to_level, "at": iso(e.at)}
-                        for e in sorted(fault.escalations, key=lambda e: e.at)],
+        "escalations": [{"from": e.from_level, "to": e.to_level, "at": iso(e.at)} for e in live.escalations],
     }
     if detail:
         out["events"] = [_event_json(e) for e in fault.events]
@@ -59,7 +62,7 @@ def report_fault(code):
     body = json_body()
     fault = ops.report_fault(
         user, project, level=integer(body, "level"), title=text(body, "title"),
-        description=text(body, "description", required=False, max_len=10000),
+        description=text(body, "description", required=False, max_len=10000, multiline=True),
         channel=choice(body, "channel", get_rules().channel_keys),
         reported_at=parse_datetime(body.get("reported_at"), "reported_at", local_tz()))
     return fault_json(fault, detail=True), 201
@@ -75,7 +78,6 @@ def list_faults(code):
 @bp.get("/faults/<int:fault_id>")
 def get_fault(fault_id):
     fault = ops.get_fault(api_user(), fault_id)
-    ops.sync_escalations(fault)
     return fault_json(fault, detail=True)
 
 
@@ -86,15 +88,14 @@ def add_fault_event(fault_id):
     body = json_body()
     event = ops.add_event(user, fault, choice(body, "kind", ops.EVENT_KINDS),
                           at=parse_datetime(body.get("at"), "at", local_tz()),
-                          note=text(body, "note", required=False, max_len=4000))
+                          note=text(body, "note", required=False, max_len=4000, multiline=True))
     return {**fault_json(fault, detail=True), "event": _event_json(event)}, 201
 
 
 @bp.get("/faults/<int:fault_id>/report.docx")
 def fault_report_docx(fault_id):
     fault = ops.get_fault(api_user(), fault_id)
-    name = f"{fault.project.code}-F{fault.number:03d}-故障申报表.docx"
-    return attachment_response(reports.fault_report_docx(fault), name, DOCX_MIME)
+    return attachment_response(reports.fault_report_docx(fault), fault_report_filename(fault), DOCX_MIME)
 
 
 @bp.get("/projects/<code>/sla")

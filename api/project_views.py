@@ -6,13 +6,16 @@ from api import inputs
 from api.blueprint import bp
 from api.shapes import deliverable_json, project_json, user_json
 from catalog import get_catalog
-from core import access, db
+from core import db
+from projects import access, permissions
 from core.auth import api_user
 from core.errors import UserValueError
 from core.users import get_user
-from deliverables import projects as ops
+from deliverables.projects import create_project as open_project
+from projects import membership as ops
 from deliverables.models import STATUSES
 from deliverables.registers import register_rows
+from maintenance.records import materialize
 from phases.completeness import completeness, fetch_rows, portfolio
 
 
@@ -27,10 +30,11 @@ def _dates(body: dict) -> dict:
 @bp.post("/projects")
 def create_project():
     body = inputs.json_body()
-    project = ops.create_project(
+    project = open_project(
         api_user(), inputs.text(body, "code", max_len=64), inputs.text(body, "name"),
         inputs.text(body, "client"), vendor=inputs.text(body, "vendor", required=False),
-        description=inputs.text(body, "description", required=False, max_len=5000), **_dates(body))
+        description=inputs.text(body, "description", required=False, max_len=5000, multiline=True), **_dates(body))
+    materialize(project)  # the record instances up to today, at once (the tick keeps them coming)
     return jsonify(project_json(project)), 201
 
 
@@ -59,11 +63,15 @@ def update_project(code):
     changes = _dates(body)
     for name, max_len in (("name", 200), ("client", 200), ("vendor", 200), ("description", 5000)):
         if name in body:
-            changes[name] = inputs.text(body, name, max_len=max_len, required=name in ("name", "client"))
+            changes[name] = inputs.text(body, name, max_len=max_len, required=name in ("name", "client"),
+                                        multiline=name == "description")
     unknown = set(body) - set(ops.UPDATABLE)
     if unknown:
         raise UserValueError(f"Unknown or read-only fields: {', '.join(sorted(unknown))}.", "unknown_field")
-    return jsonify(project_json(ops.update_project(user, project, changes)))
+    ops.update_project(user, project, changes)
+    if "maintenance_start" in changes:
+        materialize(project)  # a new start date shows its record instances at once, not at the next tick
+    return jsonify(project_json(project))
 
 
 @bp.get("/projects/<code>/members")
@@ -76,7 +84,7 @@ def list_members(code):
 def add_member(code):
     user = api_user()
     project = access.get_project(user, code)
-    ops.require_manage(user, project)
+    permissions.require(permissions.may_manage_members(user, project))
     body = inputs.json_body()
     ops.add_member(user, project, get_user(inputs.text(body, "username", max_len=64)))
     return jsonify([user_json(u) for u in ops.members(project)]), 201
@@ -86,7 +94,7 @@ def add_member(code):
 def remove_member(code, username):
     user = api_user()
     project = access.get_project(user, code)
-    ops.require_manage(user, project)
+    permissions.require(permissions.may_manage_members(user, project))
     ops.remove_member(user, project, get_user(username))
     return "", 204
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+import search as search_facade
+
 from api import inputs
 from api.blueprint import bp
 from catalog import get_catalog
-from core import access
+from projects import access
 from core.auth import api_user
 from core.errors import UserValueError
 from deliverables.models import STATUSES
@@ -14,7 +16,6 @@ from deliverables.models import STATUSES
 
 @bp.get("/search")
 def search():
-    import search as search_facade
     user = api_user()
     q = request.args.get("q", "")
     if not q.strip():

@@ -1,10 +1,12 @@
 """Turning rows into the JSON shapes of shared/API.md (one place per shape)."""
 from __future__ import annotations
 
+import search
 from catalog import get_catalog
 from core.clock import iso
 from core.models import User
-from deliverables.models import Deliverable, Project, Signoff, Version
+from deliverables.models import Deliverable, Signoff, Version
+from projects.models import Project
 
 
 def project_json(p: Project) -> dict:
@@ -25,6 +27,8 @@ def version_json(v: Version, signoffs: list[Signoff] | None = None) -> dict:
            "content_type": v.content_type, "note": v.note, "source": v.source,
            "uploaded_by": v.uploaded_by.name if v.uploaded_by else None,
            "created_at": iso(v.created_at), "signed_off_at": iso(v.signed_off_at)}
+    status, error = search.text_states([v.id]).get(v.id, (None, ""))
+    out["text_status"], out["text_error"] = status, (error or None)
     if signoffs is not None:
         out["signoffs"] = [signoff_json(s) for s in signoffs]
     return out

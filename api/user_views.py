@@ -9,15 +9,15 @@ from api.blueprint import bp
 from api.shapes import user_json
 from core import db
 from core.auth import api_user
-from core.errors import Forbidden
+from core.decision import may_manage_users, require
 from core.models import User
+from core.roles import ROLES
 from core import users as ops
 
 
 def _admin() -> User:
     user = api_user()
-    if user.role != "admin":
-        raise Forbidden("Only an admin may manage users.", "admin_only")
+    require(may_manage_users(user))  # listing users too; the operations check again
     return user
 
 
@@ -37,7 +37,7 @@ def create_user():
     actor = _admin()
     body = inputs.json_body()
     user, token = ops.create_user(
-        inputs.text(body, "username", max_len=64), inputs.choice(body, "role", ("admin", "pm", "engineer", "client")),
+        inputs.text(body, "username", max_len=64), inputs.choice(body, "role", ROLES),
         password=inputs.text(body, "password", required=False, max_len=200) or None,
         display_name=inputs.text(body, "display_name", required=False, max_len=100),
         organisation=inputs.text(body, "organisation", required=False), email=inputs.text(body, "email", required=False),

@@ -72,7 +72,8 @@ def load(app, docs, n_projects: int) -> tuple[float, int, int, str]:
     from core.storage import store_bytes
     from core.users import create_user
     from deliverables.models import Deliverable
-    from deliverables.projects import add_member, create_project
+    from deliverables.projects import create_project
+    from projects.membership import add_member
     from deliverables.versions import add_version
     from sqlalchemy import select
     with app.app_context():

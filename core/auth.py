@@ -1,4 +1,5 @@
-"""Passwords (argon2id), API tokens (256 random bits, stored as sha256) and the current user."""
+"""Passwords (argon2id, every check throttled), API tokens (256 random bits, stored as sha256)
+and the current user (API: bearer token; pages: a server-side session, core.sessions)."""
 from __future__ import annotations
 
 import hashlib
@@ -9,26 +10,56 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request, session as web_session
 from sqlalchemy import select
 
-from core import db
+from core import db, sessions, throttle
 from core.clock import now
 from core.errors import Unauthorized, UserValueError
-from core.models import ROLES, ApiToken, User
+from core.models import ApiToken, User
+from core.roles import ROLES
 
 _hasher = PasswordHasher()  # argon2id, library defaults (64 MiB, t=3)
+_dummy_hashes: dict[int, str] = {}  # per hasher (tests swap in a cheaper one)
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password(user: User, password: str) -> bool:
-    """True when `password` matches; never raises for a malformed stored hash."""
-    if not user.password_hash or not password:
-        return False
+def _dummy_hash() -> str:
+    """A hash of a random password made by the current hasher: unknown users cost the same."""
+    key = id(_hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[key]
+
+
+def _verify(stored: str, password: str) -> bool:
+    """The raw argon2 check; never raises for a malformed stored hash. Callers: _checked only."""
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(stored or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _checked(user: User | None, username: str, password: str) -> bool:
+    """THE password check: under the one throttle (core.throttle; raises throttle.Locked), and
+    the same argon2 work whether or not the user exists, is active or has a password."""
+    def check() -> bool:
+        if user is None or not user.active or not user.password_hash:
+            _verify(_dummy_hash(), password)
+            return False
+        return _verify(user.password_hash, password)
+    return throttle.guarded(username, check)
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with this username and password, or None (login)."""
+    user = db.session().scalar(select(User).where(User.username == username)) if username else None
+    return user if _checked(user, username, password) else None
+
+
+def check_password(user: User, password: str) -> bool:
+    """True when `password` is the logged-in `user`'s (re-entry to sign); throttled like login."""
+    return _checked(user, user.username, password)
 
 
 def _token_hash(token: str) -> str:
@@ -76,12 +107,9 @@ def api_user() -> User:
 
 
 def web_user() -> User | None:
-    """The logged-in user of a web page (session cookie), or None."""
+    """The logged-in user of a web page (its server-side session must exist), or None."""
     if "web_user" in g:
         return g.web_user
-    uid = web_session.get("uid")
-    user = db.session().get(User, uid) if isinstance(uid, int) else None
-    if user is not None and (not user.active or web_session.get("pwv") != user.password_hash[-16:]):
-        user = None
+    user = sessions.user_of(web_session.get("sid"))
     g.web_user = user
     return user

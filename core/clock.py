@@ -23,7 +23,14 @@ def local_tz() -> ZoneInfo:
 
 
 def iso(dt: datetime | None) -> str | None:
-    """ISO 8601 with offset, in the local time zone, for API answers."""
+    """ISO 8601 with a ±HH:MM offset, in the local time zone, for API answers.
+
+    A historical local mean time (e.g. +08:05:43 before 1901 in Asia/Shanghai) has no
+    ISO 8601 form; such an instant is given in UTC instead (same instant, readable offset)."""
     if dt is None:
         return None
-    return dt.astimezone(local_tz()).isoformat(timespec="seconds")
+    local = dt.astimezone(local_tz())
+    offset = local.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        local = dt.astimezone(timezone.utc)
+    return local.isoformat(timespec="seconds")

@@ -21,6 +21,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HANDOVER_SEARCH", "db", "Search engine: `db` (SQLite FTS5 / PostgreSQL tsvector) or `whoosh`."),
     Setting("HANDOVER_SECRET_KEY", "", "Session/CSRF secret; default: a random key kept in $HANDOVER_DATA/secret_key."),
     Setting("HANDOVER_VENDOR", "交付通系统集成有限公司", "Vendor (乙方) name printed on generated documents."),
+    Setting("HANDOVER_EXTRACT_SECONDS", "20",
+            "Time limit (wall clock and CPU) of extracting one file's text for search; past it the file is kept, "
+            "marked text_status=failed."),
+    Setting("HANDOVER_EXTRACT_MEMORY_MB", "512", "Memory limit (address space) of the text-extraction subprocess."),
+    Setting("HANDOVER_ORPHAN_GRACE_MINUTES", "60",
+            "Files without a version younger than this are left alone by `fsck --repair` (uploads in flight)."),
+    Setting("HANDOVER_HTTPS", "0", "1 when users reach the app over HTTPS: Secure cookies and an HSTS header."),
+    Setting("HANDOVER_TRUSTED_PROXIES", "0",
+            "Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (ProxyFix); 0: none."),
+    Setting("HANDOVER_REDIS_URL", "",
+            "`redis://host:port/db`: the job queue and the password throttle's counters live in Redis (several app "
+            "servers and workers); unset: the queue in $HANDOVER_DATA/jobs.db (SQLite), the counters in the database."),
+    Setting("HANDOVER_BIND", "127.0.0.1:5000", "Address gunicorn listens on (`make run`, `make serve`; read by gunicorn.conf.py)."),
+    Setting("HANDOVER_WEB_WORKERS", "", "gunicorn worker processes; default: cores + 1."),
+    Setting("HANDOVER_WEB_THREADS", "4", "Threads per gunicorn worker process."),
+    Setting("HANDOVER_AUDIT_KEY", "",
+            "HMAC key of the audit chain (at least 32 characters); default: a random key kept in "
+            "$HANDOVER_DATA/audit_key (0600). Keep it outside the database and identical on every app server."),
 )
 
 
@@ -36,8 +54,15 @@ def load_config(overrides: dict | None = None) -> dict:
         "HANDOVER_TZ": env["HANDOVER_TZ"],
         "HANDOVER_SEARCH": env["HANDOVER_SEARCH"],
         "HANDOVER_VENDOR": env["HANDOVER_VENDOR"],
+        "HANDOVER_EXTRACT_SECONDS": float(env["HANDOVER_EXTRACT_SECONDS"]),
+        "HANDOVER_EXTRACT_MEMORY_MB": int(env["HANDOVER_EXTRACT_MEMORY_MB"]),
+        "HANDOVER_ORPHAN_GRACE_MINUTES": float(env["HANDOVER_ORPHAN_GRACE_MINUTES"]),
         "SECRET_KEY": env["HANDOVER_SECRET_KEY"] or None,
         "JSON_AS_ASCII": False,
+        "HANDOVER_HTTPS": env["HANDOVER_HTTPS"].strip().lower() in ("1", "true", "yes", "on"),
+        "HANDOVER_TRUSTED_PROXIES": int(env["HANDOVER_TRUSTED_PROXIES"] or 0),
+        "HANDOVER_REDIS_URL": env["HANDOVER_REDIS_URL"].strip(),
+        "HANDOVER_AUDIT_KEY": env["HANDOVER_AUDIT_KEY"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,

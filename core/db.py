@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event, select, update
+from sqlalchemy import DateTime, MetaData, create_engine, event, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from core.clock import now
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -112,6 +114,18 @@ def next_in_sequence(column, row_id: int) -> int:
     return s.scalar(select(column).where(model.id == row_id))
 
 
+def take_write_lock() -> None:
+    """Start the current transaction as a writer, before it reads anything.
+
+    On SQLite (WAL) a transaction that reads and then writes fails at once with "database is
+    locked" when another writer committed in between (a stale snapshot cannot be upgraded);
+    taking the write lock first makes a concurrent writer wait (busy timeout) instead. A
+    no-op on PostgreSQL, whose row locks already wait."""
+    s = session()
+    if s.get_bind().dialect.name == "sqlite":
+        # A write statement takes SQLite's write lock even when it matches no row.
+        s.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 0"))
+
+
 def utcnow() -> datetime:
-    from core.clock import now
     return now()

@@ -7,9 +7,12 @@ class HandoverError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, code: str | None = None):
+    def __init__(self, message: str, code: str | None = None, **params):
+        """`message`: the English sentence (API default, logs); `code`: the key of the
+        user's-language message in core.messages; `params`: the values that message shows."""
         super().__init__(message)
         self.message = message
+        self.params = params
         if code:
             self.code = code
 

@@ -1,4 +1,4 @@
-"""Accounts, tokens, stored blobs and the audit chain."""
+"""Accounts, tokens, web sessions, the password throttle's counters, stored blobs and the audit chain."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,8 +7,6 @@ from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
-
-ROLES = ("admin", "pm", "engineer", "client")
 
 
 class User(Base):
@@ -72,3 +70,27 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    # Entries before this seq carry the old unkeyed sha256 (written before migration 0004);
+    # this one is the `audit.keyed` marker and every later one is HMAC-keyed. 1: keyed throughout.
+    keyed_from: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class WebSession(Base):
+    """A logged-in browser: the signed cookie holds a random id, this row its sha256.
+
+    Deleting the row ends the session at once (logout, password or role change, deactivation)."""
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user: Mapped[User] = relationship()
+
+
+class ThrottleCounter(Base):
+    """One expiring counter of the password throttle's embedded store (core.throttle)."""
+    __tablename__ = "throttle_counters"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

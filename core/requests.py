@@ -10,7 +10,9 @@ import logging
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from core import cleaning
 from core.errors import HandoverError, error_body
+from core.messages import LANGS, error_message
 
 log = logging.getLogger("handover")
 
@@ -23,15 +25,25 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, code: str, message: str) -> Response:
+def api_message(code: str, message: str, params: dict | None = None) -> str:
+    """The API's error message: the operation's English sentence, or the Chinese message of
+    `code` when the client prefers Chinese (Accept-Language)."""
+    if request.accept_languages.best_match(LANGS) == "zh":
+        return error_message(code, "zh", params, fallback=message)
+    return message
+
+
+def error_response(status: int, code: str, message: str, params: dict | None = None) -> Response:
+    """The error answer: JSON in the shared shape for /api/, else the HTML error page, whose
+    text the template looks up by `code` in the user's language (`message` is the fallback)."""
     if g.get("db_session") is not None:
         g.db_session.rollback()
     if wants_json():
-        resp = jsonify(error_body(code, message))
+        resp = jsonify(error_body(code, api_message(code, message, params)))
         resp.status_code = status
         return resp
     try:
-        html = render_template("error.html", status=status, code=code, message=message)
+        html = render_template("error.html", status=status, code=code, message=message, params=params or {})
     except Exception:  # the error page itself must never fail
         log.exception("error page failed")
         html = f"<!doctype html><title>{status}</title><p>{status}</p>"
@@ -39,6 +51,8 @@ def error_response(status: int, code: str, message: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    cleaning.init_app(app)  # bounded URL ids and the control-character guard, before any route
+
     @app.after_request
     def _commit(resp: Response) -> Response:
         s = g.get("db_session")
@@ -52,12 +66,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HandoverError)
     def _handover_error(exc: HandoverError):
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.params)
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc):
         limit = app.config["HANDOVER_MAX_UPLOAD_MB"]
-        return error_response(413, "too_large", f"The request is larger than the limit of {limit} MiB.")
+        return error_response(413, "too_large", f"The request is larger than the limit of {limit} MiB.",
+                              {"limit_mb": limit})
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -65,7 +80,8 @@ def init_app(app: Flask) -> None:
         message = exc.description or exc.name
         if exc.code == 404 and wants_json():
             message = f"No endpoint {request.method} {request.path}."
-        resp = error_response(exc.code or 500, code, message)
+        params = {"limit_mb": app.config["HANDOVER_MAX_UPLOAD_MB"]} if exc.code == 413 else None
+        resp = error_response(exc.code or 500, code, message, params)
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             resp.headers["Allow"] = ", ".join(exc.valid_methods)
         return resp

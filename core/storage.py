@@ -1,10 +1,14 @@
 """Content-addressed blob storage: stream to a temp file, fsync, rename; never rewrite.
 
 Layout: $HANDOVER_DATA/blobs/<aa>/<bb>/<sha256>; temp files in $HANDOVER_DATA/blobs/tmp
-(same filesystem, so the rename is atomic).
+(same filesystem, so the rename is atomic). Every writer (streamed uploads, generated
+files) creates its temp file with open_temp() and turns it into a blob with
+finalise_blob(). A temp file is flock()ed by its writer while it is open, so a temp
+file nobody holds is a leftover of a crashed process (sweep_temp_files()).
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -42,39 +46,72 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def temp_dir() -> Path:
+    return blob_root() / "tmp"
+
+
+def open_temp() -> tuple[BinaryIO, str]:
+    """A new temp file in the blob folder, opened for writing and locked by this process
+    (the lock ends with the process, so a crash leaves an unlocked leftover)."""
+    directory = temp_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=directory, prefix="up-")
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return os.fdopen(fd, "w+b"), name
+
+
+def finalise_blob(fh: BinaryIO, tmp_name: str, sha256: str, size: int) -> StoredBlob:
+    """The one way a blob comes to exist: fsync the temp file, close it, rename it to its
+    content address (same bytes are kept once) and fsync the folder.
+
+    If the blob exists already its mtime is refreshed, so `fsck --repair` treats it as a
+    young orphan (kept) until the version that references it is committed."""
+    if size == 0:
+        fh.close()
+        _unlink(tmp_name)
+        raise UserValueError("The file is empty.", "empty_file")
+    fh.flush()
+    os.fsync(fh.fileno())
+    fh.close()
+    final = blob_path(sha256)
+    try:
+        os.utime(final)  # stored already: keep one copy, marked as just used
+        _unlink(tmp_name)
+        return StoredBlob(sha256, size, final)
+    except FileNotFoundError:
+        pass
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(tmp_name, 0o444)
+    os.replace(tmp_name, final)
+    _fsync_dir(final.parent)
+    return StoredBlob(sha256, size, final)
+
+
+def _unlink(path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
 def store_stream(chunks: Iterable[bytes], max_bytes: int | None = None) -> StoredBlob:
     """Write `chunks` to storage, hashing while streaming; same bytes are stored once."""
-    tmp_dir = blob_root() / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="up-")
+    out, tmp_name = open_temp()
     try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                if not chunk:
-                    continue
-                size += len(chunk)
-                if max_bytes is not None and size > max_bytes:
-                    raise TooLarge(f"The file is larger than the limit of {max_bytes // (1024 * 1024)} MiB.")
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if size == 0:
-            raise UserValueError("The file is empty.", "empty_file")
-        sha = digest.hexdigest()
-        final = blob_path(sha)
-        if final.exists():
-            os.unlink(tmp_name)
-        else:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp_name, 0o444)
-            os.replace(tmp_name, final)
-            _fsync_dir(final.parent)
-        return StoredBlob(sha, size, final)
+        for chunk in chunks:
+            if not chunk:
+                continue
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise TooLarge(f"The file is larger than the limit of {max_bytes // (1024 * 1024)} MiB.",
+                               limit_mb=max_bytes // (1024 * 1024))
+            digest.update(chunk)
+            out.write(chunk)
+        return finalise_blob(out, tmp_name, digest.hexdigest(), size)
     except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+        out.close()
+        _unlink(tmp_name)
         raise
 
 
@@ -96,3 +133,35 @@ def hash_file(path: Path) -> str:
         for chunk in read_chunks(fh):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _held(path: Path) -> bool:
+    """Whether a live writer holds the temp file's lock."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return True  # gone already: nothing to remove
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also drops our lock
+    return False
+
+
+def leftover_temp_files() -> list[Path]:
+    """Temp files no live writer holds: leftovers of a crashed or killed process."""
+    directory = temp_dir()
+    if not directory.is_dir():
+        return []
+    return [p for p in sorted(directory.iterdir()) if p.is_file() and not _held(p)]
+
+
+def sweep_temp_files() -> list[Path]:
+    """Remove leftover temp files (cheap: one directory listing); returns what was removed."""
+    removed = []
+    for path in leftover_temp_files():
+        _unlink(path)
+        removed.append(path)
+    return removed

@@ -2,27 +2,25 @@
 
 Werkzeug's form parser writes each file part into the stream we give it; ours is a
 temp file in the blob folder that hashes and counts as it is written, so an upload is
-read once, never held in memory, and becomes a blob by fsync + rename.
+read once, never held in memory, and becomes a blob through core.storage.finalise_blob
+(fsync + rename), the same function every other blob writer uses.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 
 from flask import Flask, Request, current_app, g
 
-from core.errors import TooLarge, UserValueError
-from core.storage import StoredBlob, _fsync_dir, blob_path, blob_root
+from core.errors import TooLarge
+from core.storage import StoredBlob, finalise_blob, open_temp, sweep_temp_files
 
 
 class HashingFile:
     """A write-once temp file that keeps sha256 and size of what was written."""
 
-    def __init__(self, directory, max_bytes: int):
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, self.name = tempfile.mkstemp(dir=directory, prefix="up-")
-        self._fh = os.fdopen(fd, "w+b")
+    def __init__(self, max_bytes: int):
+        self._fh, self.name = open_temp()
         self._sha = hashlib.sha256()
         self.size = 0
         self.max_bytes = max_bytes
@@ -30,7 +28,8 @@ class HashingFile:
     def write(self, data) -> int:
         self.size += len(data)
         if self.size > self.max_bytes:
-            raise TooLarge(f"The file is larger than the limit of {self.max_bytes // (1024 * 1024)} MiB.")
+            raise TooLarge(f"The file is larger than the limit of {self.max_bytes // (1024 * 1024)} MiB.",
+                           limit_mb=self.max_bytes // (1024 * 1024))
         self._sha.update(data)
         return self._fh.write(data)
 
@@ -58,34 +57,22 @@ class HashingFile:
 
     def commit_blob(self) -> StoredBlob:
         """fsync, then rename to its content address (same bytes are kept once)."""
-        if self.size == 0:
-            self.discard()
-            raise UserValueError("The file is empty.", "empty_file")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
-        sha = self._sha.hexdigest()
-        final = blob_path(sha)
-        if final.exists():
-            os.unlink(self.name)
-        else:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(self.name, 0o444)
-            os.replace(self.name, final)
-            _fsync_dir(final.parent)
-        return StoredBlob(sha, self.size, final)
+        return finalise_blob(self._fh, self.name, self._sha.hexdigest(), self.size)
 
 
 class HandoverRequest(Request):
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
         max_bytes = current_app.config["HANDOVER_MAX_UPLOAD_MB"] * 1024 * 1024
-        f = HashingFile(blob_root() / "tmp", max_bytes)
+        f = HashingFile(max_bytes)
         g.setdefault("upload_files", []).append(f)
         return f
 
 
 def init_app(app: Flask) -> None:
+    """Streamed uploads; removes temp files left by a crashed process (live ones are locked)."""
     app.request_class = HandoverRequest
+    with app.app_context():
+        sweep_temp_files()
 
     @app.teardown_request
     def _cleanup(exc):

@@ -1,56 +1,48 @@
-"""`flask fsck`: check every stored blob against its sha256."""
+"""`flask fsck`: check every stored blob against its sha256; orphans are warnings."""
 from __future__ import annotations
 
 import sys
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from core import db
-from core.models import Blob
-from core.storage import blob_path, blob_root, hash_file
+from core.blob_check import check_blobs, grace_seconds, repair
 
 
-def check_blobs() -> dict[str, list[str]]:
-    """{"missing": [...], "corrupt": [...], "orphaned": [paths]} over all stored files."""
-    report = {"missing": [], "corrupt": [], "orphaned": []}
-    known = set()
-    for sha in db.session().scalars(select(Blob.sha256).order_by(Blob.sha256)):
-        known.add(sha)
-        path = blob_path(sha)
-        if not path.exists():
-            report["missing"].append(sha)
-        elif hash_file(path) != sha:
-            report["corrupt"].append(sha)
-    root = blob_root()
-    if root.exists():
-        for path in sorted(root.glob("*/*/*")):
-            if path.is_file() and path.name not in known:
-                report["orphaned"].append(str(path))
-        for path in sorted((root / "tmp").glob("*")) if (root / "tmp").exists() else []:
-            report["orphaned"].append(str(path))
-    return report
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 @click.command("fsck")
 @with_appcontext
-@click.option("--repair", is_flag=True, help="Remove orphaned files (never touches referenced blobs).")
-def fsck_command(repair):
-    """Check stored files; exit 1 on any missing, corrupt or orphaned file."""
-    import os
+@click.option("--repair", "do_repair", is_flag=True,
+              help="Remove orphans older than the grace period and leftover temp files "
+                   "(never touches referenced blobs).")
+def fsck_command(do_repair):
+    """Check stored files: exit 1 on a missing or corrupt blob; orphans and leftover temp
+    files are warnings (exit 0)."""
     report = check_blobs()
-    for kind in ("missing", "corrupt", "orphaned"):
-        for item in report[kind]:
-            click.echo(f"{kind}: {item}")
-    if repair:
-        for path in report["orphaned"]:
-            os.chmod(path, 0o644)
-            os.unlink(path)
+    for sha in report.missing:
+        click.echo(f"missing: {sha}")
+    for sha in report.corrupt:
+        click.echo(f"corrupt: {sha}")
+    grace = grace_seconds()
+    for o in report.orphans:
+        kind = "younger than the grace period, maybe an upload in flight" if o.young else "older than the grace period"
+        click.echo(f"orphaned: {o.path} (warning: no version refers to it; {_age(o.age_seconds)} old, {kind})")
+    for path in report.temp_files:
+        click.echo(f"orphaned: {path} (warning: leftover temp file)")
+    orphans = len(report.orphans) + len(report.temp_files)
+    if do_repair:
+        removed = repair(grace)
+        for path in removed:
             click.echo(f"removed orphan: {path}")
-        report["orphaned"] = []
-    total = sum(len(v) for v in report.values())
-    click.echo(f"fsck: {len(report['missing'])} missing, {len(report['corrupt'])} corrupt, "
-               f"{len(report['orphaned'])} orphaned")
-    if total:
+        orphans -= len(removed)
+    click.echo(f"fsck: {len(report.missing)} missing, {len(report.corrupt)} corrupt, {orphans} orphaned "
+               f"(warnings; grace period {_age(grace)})")
+    if report.errors:
         sys.exit(1)

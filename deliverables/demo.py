@@ -1,19 +1,22 @@
-"""`flask demo`: a realistic demo project with users of every role (idempotent)."""
+"""The documents part of the demo: users of every role and two projects with a history.
+
+The whole demo (documents and maintenance) is seeded by the top-level demo.py."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from core import db
 from core.clock import local_tz, now
 from core.models import User
+from core.users import create_user
 from core.storage import store_bytes
 from deliverables.drafts import generate_draft
-from deliverables.models import Deliverable, Project
-from deliverables.projects import add_member, create_project
+from deliverables.models import Deliverable
+from projects.models import Project
+from deliverables.projects import create_project
+from projects.membership import add_member
 from deliverables.signoffs import sign
 from deliverables.versions import add_version
 
@@ -28,7 +31,6 @@ USERS = [  # username, role, display name, organisation
 
 
 def _user(username, role, name, org) -> User:
-    from core.users import create_user
     user = db.session().scalar(select(User).where(User.username == username))
     if user is None:
         user, _ = create_user(username, role, password=DEMO_PASSWORD, display_name=name, organisation=org,
@@ -41,13 +43,17 @@ def _deliverable(project: Project, key: str) -> Deliverable:
                                                          Deliverable.document_key == key))
 
 
-def seed_demo() -> Project:
-    """Create the demo project and its history unless it exists already."""
-    s = db.session()
-    users = {u[0]: _user(*u) for u in USERS}
-    project = s.scalar(select(Project).where(Project.code == "ZHYQ-2026"))
-    if project is not None:
-        return project
+def seed_users() -> dict[str, User]:
+    """The demo users by username (created once)."""
+    return {u[0]: _user(*u) for u in USERS}
+
+
+def demo_project() -> Project | None:
+    return db.session().scalar(select(Project).where(Project.code == "ZHYQ-2026"))
+
+
+def seed_documents(users: dict[str, User]) -> Project:
+    """Create the demo projects and their document history (call only when demo_project() is None)."""
     today = now().astimezone(local_tz()).date()
     project = create_project(users["admin"], "ZHYQ-2026", "智慧园区综合管理平台", "某市城市管理局",
                              description="园区安防、能耗、停车与运维一体化管理平台建设项目",
@@ -80,25 +86,4 @@ def seed_demo() -> Project:
         add_member(users["admin"], p2, users[name])
     v = generate_draft(eng, _deliverable(p2, "pm_engineering_plan"), "docx")
     sign(pm, v, "approve", "同意。")
-    _seed_maintenance(project, users)
     return project
-
-
-def _seed_maintenance(project: Project, users: dict) -> None:
-    """A few fault tickets and records, when the maintenance module is present."""
-    try:
-        from maintenance.demo import seed_maintenance_demo
-    except ImportError:
-        return
-    seed_maintenance_demo(project, users)
-
-
-@click.command("demo")
-@with_appcontext
-def demo_command():
-    """Seed the demo project and users (idempotent) and print the logins."""
-    seed_demo()
-    db.session().commit()
-    click.echo("Demo data ready. Open http://127.0.0.1:5000 and log in with:")
-    for username, role, name, org in USERS:
-        click.echo(f"  {role:9} {username:12} / {DEMO_PASSWORD}   ({name}, {org})")

@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from catalog import get_catalog
 from core import db
-from core.access import latest_version_column
+from deliverables.visibility import latest_version_column
 from core.models import User
-from deliverables.models import Deliverable, Project, Signoff, Version
+from deliverables.models import Deliverable, Signoff, Version
+from projects.models import Project
 from deliverables.versions import signoffs_of
+from deliverables.labels import display_name
 
 
 @dataclass
@@ -50,10 +52,6 @@ def register_rows(user: User, project: Project, phase: str | None = None, status
     phase_names = {p.key: p.name_zh for p in cat.phases}
     out = []
     for d, v in rows:
-        name = cat.name_zh(d.document_key)
-        if d.period:
-            name = f"{name}（{d.title if d.title and d.title != name else d.period}）"
-        item = cat.document(d.document_key) or cat.record(d.document_key)
-        out.append(RegisterRow(d, name, phase_names.get(d.phase, d.phase), v, sos.get(v.id, []) if v else [],
-                               (item.name_en if item and item.name_en else name) + (f" ({d.period})" if d.period else "")))
+        out.append(RegisterRow(d, display_name(d), phase_names.get(d.phase, d.phase), v, sos.get(v.id, []) if v else [],
+                               display_name(d, "en")))
     return out

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from core import db
 from core.clock import now
+from core.roles import CLIENT, PM, SIGNING_ROLES
 from deliverables.models import Deliverable, Signoff, Version
 
-SIGNING_ROLES = ("pm", "client")
-MEANING = {"pm": "审核", "client": "确认"}
+MEANING = {PM: "审核", CLIENT: "确认"}
 
 
 def version_state(signoffs: Iterable[Signoff]) -> str:
@@ -30,15 +30,21 @@ def version_state(signoffs: Iterable[Signoff]) -> str:
     return "in_review" if approved else "draft"
 
 
+def deliverable_status(latest_signoffs: Iterable[Signoff] | None) -> str:
+    """A deliverable's status: missing without a version (None), else the state of its
+    latest version's sign-offs (version_state)."""
+    return "missing" if latest_signoffs is None else version_state(latest_signoffs)
+
+
 def refresh_deliverable(d: Deliverable) -> None:
     """Recompute the derived columns of `d` after a new version or sign-off."""
     s = db.session()
     s.flush()
     latest = s.scalar(select(Version).where(Version.deliverable_id == d.id).order_by(Version.number.desc()).limit(1))
     if latest is None:
-        d.status, d.latest_version_id, d.latest_signed_version_id = "missing", None, None
+        d.status, d.latest_version_id, d.latest_signed_version_id = deliverable_status(None), None, None
         return
-    state = version_state(s.scalars(select(Signoff).where(Signoff.version_id == latest.id)))
+    state = deliverable_status(s.scalars(select(Signoff).where(Signoff.version_id == latest.id)))
     if state == "signed_off" and latest.signed_off_at is None:
         latest.signed_off_at = now()
     d.status = state

@@ -6,23 +6,16 @@ from typing import Iterable
 
 from sqlalchemy import select
 
-import search
-
 from core import audit, db
 from core.clock import now
-from core.errors import Forbidden
 from core.models import Blob, User
 from core.storage import StoredBlob, blob_path
 from deliverables.filenames import clean_filename
 from deliverables.models import Deliverable, Signoff, Version
+from deliverables import text_index
 from deliverables.signoff_state import refresh_deliverable
-
-UPLOAD_ROLES = ("admin", "pm", "engineer")
-
-
-def can_upload(user: User) -> bool:
-    return user.role in UPLOAD_ROLES
-
+from deliverables.visibility import version_filter
+from projects.permissions import may_upload, require
 
 def next_number(d: Deliverable) -> int:
     """Reserve the next version number: an UPDATE first, so concurrent writers queue
@@ -34,11 +27,15 @@ def next_number(d: Deliverable) -> int:
 
 def add_version(user: User, d: Deliverable, blob: StoredBlob, filename: str, *, note: str = "",
                 source: str = "upload", content_type: str | None = None) -> Version:
-    """Record a stored blob as the next version of `d` (blob already fsynced on disk)."""
-    if not can_upload(user):
-        raise Forbidden("Only the vendor's pm, engineers or an admin may add versions.")
+    """Record a stored blob as the next version of `d` (blob already fsynced on disk).
+
+    The text is extracted first, in a bounded subprocess and before the first write of
+    the transaction (the version number), so a hostile file never holds a database lock;
+    it is stored in the transaction, so the version is searchable when this commits."""
+    require(may_upload(user, d))
     s = db.session()
     filename = clean_filename(filename)
+    extraction = text_index.prepare(blob_path(blob.sha256), filename)
     number = next_number(d)
     if s.get(Blob, blob.sha256) is None:
         s.add(Blob(sha256=blob.sha256, size=blob.size, created_at=now()))
@@ -48,7 +45,7 @@ def add_version(user: User, d: Deliverable, blob: StoredBlob, filename: str, *, 
     s.add(v)
     s.flush()
     refresh_deliverable(d)
-    search.index_version(v, blob_path(blob.sha256))  # same transaction: searchable on 201
+    text_index.index(v, extraction)  # same transaction: searchable on 201
     audit.record("version.upload" if source == "upload" else "version.draft", user, object_type="version",
                  object_id=v.id, project_code=d.project.code, deliverable_id=d.id, number=number,
                  filename=filename, sha256=blob.sha256, size=blob.size)
@@ -57,7 +54,6 @@ def add_version(user: User, d: Deliverable, blob: StoredBlob, filename: str, *, 
 
 def list_versions(user: User, d: Deliverable) -> list[Version]:
     """Versions of `d` the user may see, newest first, with their sign-offs."""
-    from core.access import version_filter
     return list(db.session().scalars(select(Version).where(Version.deliverable_id == d.id, version_filter(user))
                                      .order_by(Version.number.desc())))
 

@@ -1,12 +1,12 @@
-"""`flask sla tick`: escalate overdue faults and materialise recurring records (for cron)."""
+"""`flask sla tick`: one SLA tick from the command line (the worker runs it every minute)."""
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from core import db
 from core.clock import iso, now
+from maintenance.tick import run_tick
 
 sla_cli = AppGroup("sla", help="Service levels: fault escalation and recurring records.")
 
@@ -14,22 +14,15 @@ sla_cli = AppGroup("sla", help="Service levels: fault escalation and recurring r
 @sla_cli.command("tick")
 def tick_command():
     """Escalate every open fault whose restore deadline passed, create the record
-    instances of the current periods, print what changed and commit."""
-    from deliverables.models import Project
-    from maintenance.faults import open_faults, sync_escalations
-    from maintenance.records import materialize
-    s = db.session()
-    escalated = 0
-    for fault in open_faults():
-        for step in sync_escalations(fault):
-            escalated += 1
-            click.echo(f"escalated {fault.project.code}-F{fault.number:03d} (fault {fault.id}) "
-                       f"level {step.from_level} -> {step.to_level} at {iso(step.at)}")
-    created = 0
-    for project in s.scalars(select(Project).where(Project.maintenance_start.is_not(None)).order_by(Project.code)):
-        n = materialize(project)
-        if n:
-            click.echo(f"created {n} record instance(s) for {project.code}")
-        created += n
-    s.commit()
-    click.echo(f"sla tick at {iso(now())}: {escalated} escalation(s), {created} record instance(s) created")
+    instances of the current periods, print what changed and commit. A project whose
+    work fails is skipped (logged) and named at the end, with exit status 1."""
+    report = run_tick()
+    db.session().commit()
+    for line in report.lines:
+        click.echo(line)
+    click.echo(f"sla tick at {iso(now())}: {report.escalated} escalation(s), "
+               f"{report.created} record instance(s) created")
+    if report.failed:
+        for code, why in sorted(report.failed.items()):
+            click.echo(f"sla tick: project {code} failed ({why})", err=True)
+        raise click.ClickException(f"failed for project(s): {', '.join(sorted(report.failed))}")

@@ -1,14 +1,14 @@
-"""Demo data for the maintenance module (called by `flask demo` through deliverables.demo)."""
+"""Demo data for the maintenance module (called by `flask demo` through the top-level demo.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from core.clock import now
 from core.storage import store_bytes
-from deliverables.models import Project
+from projects.models import Project
 from deliverables.versions import add_version
 from maintenance.faults import add_event, report_fault
-from maintenance.records import create_event_record, list_records
+from maintenance.records import create_event_record, list_records, materialize
 
 
 def seed_maintenance_demo(project: Project, users: dict) -> None:
@@ -36,6 +36,7 @@ def seed_maintenance_demo(project: Project, users: dict) -> None:
     report_fault(client, project, level=1, channel="phone", reported_at=t - h(2),
                  title="门禁系统全部离线", description="园区所有门禁控制器离线，影响人员通行。")
 
+    materialize(project)
     items = list_records(project)
     weekly = [i for i in items if i.record_key == "daily_check_book"]
     for item in weekly[:-1][-2:]:  # the last two finished weeks, entered today (late)

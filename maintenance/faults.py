@@ -1,42 +1,33 @@
 """Operations on fault tickets: report, events (respond / restore / close / hold / note),
 and keeping the recorded escalations equal to what the pure rule says.
 
-Who may do what (403 otherwise):
-  report      any member of the project (admin too)
-  respond     vendor: pm, engineer (admin too)
-  restore     vendor: pm, engineer (admin too); only after respond
-  close       client or pm (admin too); only after restore
-  hold_level  pm and client: both parties must agree; the later of the two is the moment
-              the hold becomes effective; no escalation from that moment on
-  note        any member
-Events in the wrong order get 409; nothing is accepted after close.
+Who may do what, and in which order, is projects.permissions (may_report_fault,
+may_act_on_fault): respond / restore by the vendor (pm, engineer, admin), close by client, pm
+or admin after restore, hold_level by pm and client (both must agree; the later of the two is
+the moment the hold becomes effective; no escalation from then on), note by any member.
+A role that may not gets 403; events in the wrong order 409; nothing is accepted after close.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core import audit, db
-from core.access import project_filter
+from projects.access import project_filter
 from core.clock import local_tz, now
-from core.errors import Conflict, Forbidden, NotFound, UserValueError
+from core.errors import NotFound, UserValueError
 from core.models import User
-from deliverables.models import Project
-from maintenance.escalation import Outcome, escalate
+from core.roles import HOLD_PARTIES
+from projects.models import Project
+from maintenance.escalation import Outcome, Step, escalate
 from maintenance.models import Fault, FaultEscalation, FaultEvent
 from maintenance.sla_rules import deadline, get_rules, terms_for
+from projects.permissions import FAULT_EVENTS, may_act_on_fault, may_report_fault, require
 
-EVENT_KINDS = ("respond", "restore", "close", "hold_level", "note")
-VENDOR = ("admin", "pm", "engineer")
-EVENT_ROLES = {
-    "respond": VENDOR,
-    "restore": VENDOR,
-    "close": ("admin", "pm", "client"),
-    "hold_level": ("pm", "client"),
-    "note": ("admin", "pm", "engineer", "client"),
-}
-HOLD_PARTIES = ("pm", "client")
+EVENT_KINDS = FAULT_EVENTS
 FAULT_STATUSES = ("open", "restored", "closed")
 
 
@@ -61,6 +52,7 @@ def _check_at(at: datetime | None, fault_reported: datetime | None = None, field
 def report_fault(user: User, project: Project, *, level: int, title: str, channel: str,
                  description: str = "", reported_at: datetime | None = None) -> Fault:
     """Open a fault ticket numbered per project; deadlines from the level, channel and terms."""
+    require(may_report_fault(user, project))
     rules = get_rules()
     if level not in rules.levels:
         raise UserValueError(f"'level' must be one of {', '.join(map(str, rules.level_numbers))}.", "invalid_level")
@@ -90,19 +82,16 @@ def get_fault(user: User, fault_id: int) -> Fault:
     """The fault if `user` may see its project, else 404."""
     fault = db.session().scalar(select(Fault).join(Project).where(Fault.id == fault_id, project_filter(user)))
     if fault is None:
-        raise NotFound(f"No fault {fault_id}.", "fault_not_found")
+        raise NotFound(f"No fault {fault_id}.", "fault_not_found", fault_id=fault_id)
     return fault
 
 
 def list_faults(project: Project, status: str | None = None) -> list[Fault]:
-    """The project's faults (newest first), escalations brought up to date."""
-    q = select(Fault).where(Fault.project_id == project.id)
+    """The project's faults (newest first), read only: show them through `live_state`."""
+    q = select(Fault).where(Fault.project_id == project.id).options(selectinload(Fault.events))
     if status:
         q = q.where(Fault.status == status)
-    faults = list(db.session().scalars(q.order_by(Fault.number.desc())))
-    for f in faults:
-        sync_escalations(f)
-    return faults
+    return list(db.session().scalars(q.order_by(Fault.number.desc())))
 
 
 def hold_times(fault: Fault) -> dict:
@@ -121,20 +110,43 @@ def evaluate(fault: Fault, at: datetime | None = None) -> Outcome:
                     restored_at=fault.restored_at, hold_at=hold_times(fault)["effective_at"])
 
 
-def _wanted(outcome: Outcome) -> list[tuple[int, int, datetime]]:
-    return [(st.from_level, st.to_level, st.at) for st in outcome.steps]
+@dataclass(frozen=True)
+class LiveState:
+    """A fault as the rule says it is at one moment: exactly what a tick would store then."""
+    level: int
+    respond_by: datetime
+    restore_by: datetime
+    escalations: tuple[Step, ...]   # oldest first; each has from_level, to_level, at
+    breached: dict[str, bool]       # {"respond": ..., "restore": ...}, see `breaches`
+
+
+def live_state(fault: Fault, at: datetime | None = None) -> LiveState:
+    """The fault's current level, deadlines, escalations and breaches as of `at` (default
+    now), computed from the pure rule over the fault, its project's terms and its events;
+    writes nothing.
+    Everything that shows a fault uses this, so a reader never depends on the worker's tick."""
+    at = at or now()
+    outcome = evaluate(fault, at)
+    respond_by = deadline("respond", fault.reported_at, terms=fault_terms(fault), channel=fault.channel)
+    responded = fault.responded_at if fault.responded_at is not None else at
+    return LiveState(outcome.level, respond_by, outcome.restore_by, outcome.steps,
+                     {"respond": responded > respond_by, "restore": outcome.restore_breached})
+
+
+def _wanted(state: LiveState) -> list[tuple[int, int, datetime]]:
+    return [(st.from_level, st.to_level, st.at) for st in state.escalations]
 
 
 def sync_escalations(fault: Fault) -> list[FaultEscalation]:
-    """Make the stored escalations, level and deadlines equal to the rule; return new rows.
+    """Make the stored escalations, level and deadlines equal to `live_state`; return new rows.
+    Only writers call it: the SLA tick and the requests that change a fault.
 
     Rows are rewritten too when a back-dated restore or hold removes escalations.
     """
-    outcome = evaluate(fault)
-    respond_by = deadline("respond", fault.reported_at, terms=fault_terms(fault), channel=fault.channel)
+    state = live_state(fault)
     stored = sorted((e.from_level, e.to_level, e.at) for e in fault.escalations)
-    if (stored == sorted(_wanted(outcome)) and fault.level == outcome.level
-            and fault.restore_by == outcome.restore_by and fault.respond_by == respond_by):
+    if (stored == sorted(_wanted(state)) and fault.level == state.level
+            and fault.restore_by == state.restore_by and fault.respond_by == state.respond_by):
         return []
     s = db.session()
     # Lock the fault row (UPDATE first), then re-read the rows another writer may have added.
@@ -142,7 +154,7 @@ def sync_escalations(fault: Fault) -> list[FaultEscalation]:
     rows = {e.to_level: e for e in s.scalars(select(FaultEscalation).where(FaultEscalation.fault_id == fault.id)
                                             .execution_options(populate_existing=True))}
     added = []
-    for from_level, to_level, at in _wanted(outcome):
+    for from_level, to_level, at in _wanted(state):
         row = rows.pop(to_level, None)
         if row is None:
             row = FaultEscalation(fault_id=fault.id, from_level=from_level, to_level=to_level, at=at)
@@ -152,7 +164,7 @@ def sync_escalations(fault: Fault) -> list[FaultEscalation]:
             row.from_level, row.at = from_level, at
     for stale in rows.values():
         s.delete(stale)
-    fault.level, fault.restore_by, fault.respond_by = outcome.level, outcome.restore_by, respond_by
+    fault.level, fault.restore_by, fault.respond_by = state.level, state.restore_by, state.respond_by
     s.flush()
     s.refresh(fault, ["escalations"])
     for row in added:
@@ -162,40 +174,23 @@ def sync_escalations(fault: Fault) -> list[FaultEscalation]:
     return added
 
 
-def _check_order(fault: Fault, user: User, kind: str, at: datetime) -> None:
-    if fault.status == "closed":
-        raise Conflict("The fault is closed; nothing can be added.", "fault_closed")
-    if kind == "respond" and fault.responded_at is not None:
-        raise Conflict("The fault has already been responded to.", "already_responded")
-    if kind == "restore":
-        if fault.responded_at is None:
-            raise Conflict("A fault is restored only after it was responded to.", "not_responded")
-        if fault.restored_at is not None:
-            raise Conflict("The fault has already been restored.", "already_restored")
-        if at < fault.responded_at:
-            raise UserValueError("'at' of restore must not be before the response.", "time_before_previous")
-    if kind == "close":
-        if fault.restored_at is None:
-            raise Conflict("A fault is closed only after it was restored.", "not_restored")
-        if at < fault.restored_at:
-            raise UserValueError("'at' of close must not be before the restoration.", "time_before_previous")
-    if kind == "hold_level":
-        if fault.restored_at is not None:
-            raise Conflict("The fault is restored; there is no level left to hold.", "already_restored")
-        if hold_times(fault)[user.role] is not None:
-            raise Conflict(f"The {user.role} side has already agreed to hold the level.", "already_held")
+def _check_time_order(fault: Fault, kind: str, at: datetime) -> None:
+    """An event's time is not before the step it follows (the order itself: may_act_on_fault)."""
+    if kind == "restore" and at < fault.responded_at:
+        raise UserValueError("'at' of restore must not be before the response.", "time_before_previous")
+    if kind == "close" and at < fault.restored_at:
+        raise UserValueError("'at' of close must not be before the restoration.", "time_before_previous")
 
 
 def add_event(user: User, fault: Fault, kind: str, *, at: datetime | None = None, note: str = "") -> FaultEvent:
     """Record one event on a fault, in order, by a role allowed to do it."""
     if kind not in EVENT_KINDS:
         raise UserValueError(f"'kind' must be one of {', '.join(EVENT_KINDS)}.", "invalid_choice")
-    if user.role not in EVENT_ROLES[kind]:
-        raise Forbidden(f"A {user.role} may not {kind.replace('_', ' ')} a fault.", "role_may_not")
+    require(may_act_on_fault(user, fault, kind))  # the role (403), then the order (409)
     if kind == "note" and not note:
         raise UserValueError("A note needs a 'note' text.", "missing_field")
     at = _check_at(at, fault.reported_at)
-    _check_order(fault, user, kind, at)
+    _check_time_order(fault, kind, at)
     s = db.session()
     event = FaultEvent(fault_id=fault.id, kind=kind, at=at, user_id=user.id, username=user.username,
                        role=user.role, note=note, created_at=now())
@@ -217,9 +212,7 @@ def add_event(user: User, fault: Fault, kind: str, *, at: datetime | None = None
 def breaches(fault: Fault, at: datetime | None = None) -> dict:
     """respond: answered late or still unanswered past respond_by; restore: the first
     restore deadline was missed (restored late, or open past it, at any level)."""
-    at = at or now()
-    responded = fault.responded_at if fault.responded_at is not None else at
-    return {"respond": responded > fault.respond_by, "restore": evaluate(fault, at).restore_breached}
+    return live_state(fault, at).breached
 
 
 def open_faults() -> list[Fault]:

@@ -1,12 +1,18 @@
-"""Recurring maintenance records: the schedule from the catalog's rhythms, lazy and
-idempotent materialisation as Deliverable rows (kind 'record'), and THE status rule.
+"""Recurring maintenance records: the schedule from the catalog's rhythms, idempotent
+materialisation as Deliverable rows (kind 'record'), and THE status rule.
 
 Periods: weekly "2026-W47" (ISO week, due on the catalog's weekday at due_time),
 monthly "2026-11" (due the last working day at due_time), once "once" (due
 maintenance_start + due_days at due_time), on demand "E001", "E002", ... (no due date).
 A scheduled period exists when its due day is on or after maintenance_start and the
 period has begun (up to the current period, in HANDOVER_TZ). Nothing while
-maintenance_start is unset.
+maintenance_start is unset. Periods due more than LOOKBACK_DAYS before today are not
+created (a bound on the work of one call, whatever maintenance_start says; the tick
+creates every period in time), and rows are inserted in batches.
+
+Who creates instances: the SLA tick (maintenance.tick, every minute in the worker) and the
+request that sets or changes a project's maintenance_start. Reading (`list_records`) never
+writes.
 """
 from __future__ import annotations
 
@@ -21,13 +27,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from catalog import RecordType, get_catalog
 from core import audit, db
 from core.clock import local_tz, now
-from core.errors import Forbidden, UserValueError
+from core.errors import UserValueError
 from core.models import User
-from deliverables.models import Deliverable, Project, Version
+from deliverables.models import Deliverable, Version
+from projects.models import Project
+from projects.permissions import may_create_record, require
 
 RECORD_PHASE = "maintenance"
 RECORD_STATUSES = ("due", "submitted", "late", "overdue")
-CREATE_ROLES = ("admin", "pm", "engineer")
+LOOKBACK_DAYS = 732     # at most ~2 years of scheduled periods per record type
+INSERT_BATCH = 200      # rows per INSERT (well under SQLite's and PostgreSQL's parameter limits)
 
 
 @dataclass(frozen=True)
@@ -67,24 +76,26 @@ def last_workday(year: int, month: int) -> date:
     return day
 
 
-def schedule(rt: RecordType, start: date, today: date, tz: ZoneInfo) -> list[Slot]:
-    """The scheduled periods of one record type from `start` up to the period containing `today`."""
+def schedule(rt: RecordType, start: date, today: date, tz: ZoneInfo, since: date | None = None) -> list[Slot]:
+    """The scheduled periods of one record type from `start` up to the period containing `today`;
+    with `since`, only periods due on or after it (the "once" period always)."""
     slots: list[Slot] = []
+    first = max(start, since) if since else start
     if rt.rhythm == "weekly":
-        monday = start - timedelta(days=start.weekday())
+        monday = first - timedelta(days=first.weekday())
         while monday <= today:
             y, w, _ = monday.isocalendar()
             due_day = date.fromisocalendar(y, w, rt.due_weekday or 5)
-            if due_day >= start:
+            if due_day >= first:
                 period = f"{y}-W{w:02d}"
                 title = f"{rt.name_zh} {period}（{monday.isoformat()} 至 {(monday + timedelta(days=6)).isoformat()}）"
                 slots.append(Slot(period, title, _due(due_day, rt, tz)))
             monday += timedelta(days=7)
     elif rt.rhythm == "monthly":
-        y, m = start.year, start.month
+        y, m = first.year, first.month
         while (y, m) <= (today.year, today.month):
             due_day = last_workday(y, m)
-            if due_day >= start:
+            if due_day >= first:
                 slots.append(Slot(f"{y}-{m:02d}", f"{rt.name_zh} {y}年{m}月", _due(due_day, rt, tz)))
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     elif rt.rhythm == "once" and start <= today:
@@ -95,13 +106,16 @@ def schedule(rt: RecordType, start: date, today: date, tz: ZoneInfo) -> list[Slo
 def _insert_ignoring_duplicates(rows: list[dict]) -> None:
     s = db.session()
     dialect = s.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Deliverable).values(rows)
-    s.execute(ins.on_conflict_do_nothing(index_elements=["project_id", "document_key", "period"]))
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for i in range(0, len(rows), INSERT_BATCH):
+        ins = insert(Deliverable).values(rows[i:i + INSERT_BATCH])
+        s.execute(ins.on_conflict_do_nothing(index_elements=["project_id", "document_key", "period"]))
 
 
 def materialize(project: Project) -> int:
-    """Create the missing scheduled instances up to the current period; idempotent and safe
-    under concurrency (INSERT ... ON CONFLICT DO NOTHING). Returns how many were created."""
+    """Create the missing scheduled instances up to the current period (none due more than
+    LOOKBACK_DAYS ago); idempotent and safe under concurrency (INSERT ... ON CONFLICT DO
+    NOTHING). Returns how many were created."""
     start = project.maintenance_start
     if start is None:
         return 0
@@ -114,7 +128,7 @@ def materialize(project: Project) -> int:
                                                                  Deliverable.kind == "record"))}
     rows = []
     for position, rt in enumerate(get_catalog().records):
-        for slot in schedule(rt, start, today, tz):
+        for slot in schedule(rt, start, today, tz, since=today - timedelta(days=LOOKBACK_DAYS)):
             if (rt.key, slot.period) not in existing:
                 rows.append(dict(project_id=project.id, kind="record", document_key=rt.key, phase=RECORD_PHASE,
                                  position=1000 + position, period=slot.period, title=slot.title,
@@ -132,8 +146,7 @@ def create_event_record(user: User, project: Project, record_key: str, title: st
         raise UserValueError(f"Unknown record type '{record_key}'.", "unknown_record")
     if rt.rhythm != "on_demand":
         raise UserValueError(f"'{record_key}' is scheduled ({rt.rhythm}), not created on demand.", "not_on_demand")
-    if user.role not in CREATE_ROLES:
-        raise Forbidden("Only the vendor's pm, engineers or an admin may create records.", "role_may_not")
+    require(may_create_record(user, project))
     s = db.session()
     # Lock the project row so two creators never pick the same number.
     db.lock_row(Project.fault_seq, project.id)
@@ -172,9 +185,9 @@ def describe(items: list[Deliverable]) -> list[RecordItem]:
 
 def list_records(project: Project, date_from: date | None = None, date_to: date | None = None,
                  record_key: str | None = None) -> list[RecordItem]:
-    """Materialise, then list the project's record instances by due date (on-demand ones,
-    which have none, by their creation date); `date_from`/`date_to` are HANDOVER_TZ dates."""
-    materialize(project)
+    """The project's record instances by due date (on-demand ones, which have none, by
+    their creation date); `date_from`/`date_to` are HANDOVER_TZ dates. Read only: the
+    instances are created by `materialize` (the tick, or setting maintenance_start)."""
     q = select(Deliverable).where(Deliverable.project_id == project.id, Deliverable.kind == "record")
     if record_key:
         q = q.where(Deliverable.document_key == record_key)

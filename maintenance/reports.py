@@ -23,15 +23,16 @@ from sqlalchemy import select
 from core import db
 from core.clock import local_tz, now
 from core.models import User
-from deliverables.models import Deliverable, Project
-from maintenance.faults import breaches, evaluate, hold_times, sync_escalations
+from deliverables.models import Deliverable
+from projects.models import Project
+from maintenance.labels import EVENT_ZH, FAULT_STATUS_ZH, fault_number_label
+from maintenance.faults import breaches, evaluate, hold_times, live_state
 from maintenance.models import Fault
 from maintenance.sla_rules import get_rules
+from templates_docs import DocFacts, Person, render_docx
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 STATS_COLUMNS = ("级别", "故障数", "按时响应", "按时恢复", "升级次数")
-RESULT_ZH = {"open": "处理中", "restored": "已恢复", "closed": "已恢复并经确认关闭"}
-KIND_ZH = {"respond": "响应", "restore": "恢复", "close": "关闭", "hold_level": "同意不升级", "note": "备注"}
 
 
 def _bounds(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
@@ -42,17 +43,15 @@ def _bounds(date_from: date | None, date_to: date | None) -> tuple[datetime | No
 
 
 def faults_reported(project: Project, date_from: date | None, date_to: date | None) -> list[Fault]:
-    """The project's faults reported on those days (HANDOVER_TZ), escalations brought up to date."""
+    """The project's faults reported on those days (HANDOVER_TZ); read only (the counts
+    come from the rule, which is what the tick stores)."""
     lo, hi = _bounds(date_from, date_to)
     q = select(Fault).where(Fault.project_id == project.id)
     if lo:
         q = q.where(Fault.reported_at >= lo)
     if hi:
         q = q.where(Fault.reported_at < hi)
-    faults = list(db.session().scalars(q.order_by(Fault.reported_at)))
-    for f in faults:
-        sync_escalations(f)
-    return faults
+    return list(db.session().scalars(q.order_by(Fault.reported_at)))
 
 
 def level_stats(faults: Iterable[Fault], at: datetime | None = None) -> dict[int, dict]:
@@ -134,13 +133,14 @@ def fault_form(fault: Fault) -> dict:
     reporter = s.get(User, fault.reported_by_id) if fault.reported_by_id else None
     respond = next((e for e in fault.events if e.kind == "respond"), None)
     responder = s.get(User, respond.user_id) if respond and respond.user_id else None
+    live = live_state(fault)
     level = rules.levels[fault.initial_level].name_zh
-    if fault.level != fault.initial_level:
-        level += f"（已升级为{rules.levels[fault.level].short_zh}）"
-    lines = [f"{_local(e.at)} {KIND_ZH.get(e.kind, e.kind)}（{e.username}）{('：' + e.note) if e.note else ''}"
+    if live.level != fault.initial_level:
+        level += f"（已升级为{rules.levels[live.level].short_zh}）"
+    lines = [f"{_local(e.at)} {EVENT_ZH.get(e.kind, e.kind)}（{e.username}）{('：' + e.note) if e.note else ''}"
              for e in fault.events]
     lines += [f"{_local(x.at)} 超时未恢复，自动升级：{rules.levels[x.from_level].short_zh} → {rules.levels[x.to_level].short_zh}"
-              for x in fault.escalations]
+              for x in live.escalations]
     hold = hold_times(fault)["effective_at"]
     if hold:
         lines.append(f"{_local(hold)} 双方协商一致不再升级")
@@ -155,21 +155,19 @@ def fault_form(fault: Fault) -> dict:
         "建议等级": level,
         "受理人/时间": f"{responder.name if responder else (respond.username if respond else '')} {_local(fault.responded_at)}".strip(),
         "处理过程": "\n".join(sorted(lines)),
-        "结果": RESULT_ZH.get(fault.status, fault.status),
+        "结果": FAULT_STATUS_ZH.get(fault.status, fault.status),
         "恢复时间": _local(fault.restored_at),
     }
 
 
 def fault_report_docx(fault: Fault) -> bytes:
     """Render the fault's 故障申报表 (DOCX) with the document renderer."""
-    from templates_docs import DocFacts, Person, render_docx
-    sync_escalations(fault)
     form = fault_form(fault)
     people = tuple(Person(name=n, role=r) for n, r in ((form["申报人"], "申报人"),) if n)
     p = fault.project
     facts = DocFacts(project_name=p.name, project_code=p.code, client=p.client,
                      vendor=p.vendor or current_app.config.get("HANDOVER_VENDOR", ""),
                      document_key="fault_report_form", document_name="故障申报表",
-                     version_label=f"F{fault.number:03d}", date=fault.reported_at.astimezone(local_tz()).date(),
+                     version_label=fault_number_label(fault.number), date=fault.reported_at.astimezone(local_tz()).date(),
                      people=people, extra={"fault": form})
     return render_docx(facts)

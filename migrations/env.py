@@ -2,7 +2,7 @@
 from alembic import context
 
 from core.db import make_engine
-from core.schema import metadata
+from schema import metadata
 
 config = context.config
 

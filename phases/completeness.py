@@ -14,6 +14,7 @@ from sqlalchemy import select
 from catalog import get_catalog
 from core import db
 from deliverables.models import Deliverable
+from projects.models import Project
 
 
 class Row(NamedTuple):
@@ -31,7 +32,6 @@ def fetch_rows(project_ids: Iterable[int] | None = None, project_filter=None) ->
     if project_ids is not None:
         q = q.where(Deliverable.project_id.in_(list(project_ids)))
     if project_filter is not None:
-        from deliverables.models import Project
         q = q.join(Project, Project.id == Deliverable.project_id).where(project_filter)
     return [Row(*r) for r in db.session().execute(q.order_by(Deliverable.project_id, Deliverable.position))]
 

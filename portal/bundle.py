@@ -1,8 +1,6 @@
 """The signed-off bundle: one folder per phase (Chinese names) + MANIFEST.csv, streamed."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -15,9 +13,13 @@ from catalog import get_catalog
 from core import audit, db
 from core.models import User
 from core.clock import iso
+from core.spreadsheet_safe import csv_bytes
 from core.storage import blob_path
 from deliverables.filenames import clean_filename
-from deliverables.models import Deliverable, Project, Signoff, Version
+from deliverables.labels import display_name
+from deliverables.models import Deliverable, Signoff, Version
+from projects.models import Project
+from portal.download import content_disposition
 
 
 @dataclass
@@ -62,18 +64,15 @@ def bundle_entries(project: Project) -> list[BundleEntry]:
 
 
 def manifest_csv(project: Project, entries: list[BundleEntry]) -> bytes:
-    """MANIFEST.csv, UTF-8 with BOM so Excel opens it."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["path", "document", "version", "size", "sha256", "signed_by", "signed_at"])
-    cat = get_catalog()
+    """MANIFEST.csv, UTF-8 with BOM so Excel opens it; formula-like cells (a signer named
+    "=...") neutralised by core.spreadsheet_safe."""
+    rows: list[list] = [["path", "document", "version", "size", "sha256", "signed_by", "signed_at"]]
     for e in entries:
         approvals = [so for so in e.signoffs if so.decision == "approve"]
         signed_by = "; ".join(f"{so.signer_name} ({so.role} {so.meaning})" for so in approvals)
         signed_at = "; ".join(iso(so.created_at) for so in approvals)
-        doc = cat.name_zh(e.deliverable.document_key) + (f" {e.deliverable.period}" if e.deliverable.period else "")
-        w.writerow([e.arcname, doc, e.version.number, e.version.size, e.version.sha256, signed_by, signed_at])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        rows.append([e.arcname, display_name(e.deliverable), e.version.number, e.version.size, e.version.sha256, signed_by, signed_at])
+    return csv_bytes(rows)
 
 
 def stream_bundle(project: Project, entries: list[BundleEntry]) -> Iterator[bytes]:
@@ -87,7 +86,6 @@ def stream_bundle(project: Project, entries: list[BundleEntry]) -> Iterator[byte
 
 def bundle_response(user: User, project: Project) -> Response:
     """The bundle as a streamed download, audited; the same for the API and the portal page."""
-    from portal.download import content_disposition
     entries = bundle_entries(project)
     audit.record("bundle.download", user, object_type="project", object_id=project.id, project_code=project.code,
                  files=len(entries))

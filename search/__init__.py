@@ -7,17 +7,17 @@ engine indexes the same analysed terms (search.analysis) and takes the same AST
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import delete, select
 
 from core import db
 from core.models import User
-from search.extract import extract_text
+from core.storage import blob_path
+from deliverables.text_index import register_indexer
 from search.models import SearchText
+from search.sandbox import Extraction, Limits, clean_text, extract_file  # noqa: F401  (re-exported)
 from search.query_syntax import parse
 from search.scope import Filters  # noqa: F401  (re-exported for callers)
 
@@ -28,6 +28,11 @@ MAX_LIMIT = 100
 class Result:
     total: int
     hits: list[dict] = field(default_factory=list)
+
+
+def init_app(app: Flask) -> None:
+    """Index every new version's text (deliverables calls it through its text_index seam)."""
+    register_indexer(extract_file, index_version)
 
 
 def engine_name(app=None) -> str:
@@ -41,33 +46,40 @@ def engine_name(app=None) -> str:
 def get_engine(name: str | None = None):
     name = name or engine_name()
     if name == "whoosh":
-        from search.engines import whoosh_engine as mod
+        from search.engines import whoosh_engine as mod  # on demand: only the engines in use load
     elif name == "postgresql":
-        from search.engines import postgres_fts as mod
+        from search.engines import postgres_fts as mod  # on demand
     else:
-        from search.engines import sqlite_fts as mod
+        from search.engines import sqlite_fts as mod  # on demand
     return mod
 
 
-def clean_text(text: str) -> str:
-    """What we store and index: NFKC, without NUL characters."""
-    return unicodedata.normalize("NFKC", text).replace("\x00", " ")
-
-
-def index_version(version, path: Path | str) -> None:
-    """Extract `version`'s text from the blob at `path` and index it, in the current
-    transaction (searchable once it commits). Never fails on unreadable content."""
-    body = clean_text(extract_text(path, version.filename))
+def index_version(version, extraction: Extraction) -> None:
+    """Store and index `version`'s text, extracted beforehand (search.extract_file, outside
+    the transaction), in the current transaction: searchable once it commits. A failed
+    extraction is stored as such (found by file name only) and not retried by itself."""
+    body = extraction.text
     name = clean_text(version.filename)
     s = db.session()
     row = s.get(SearchText, version.id)
     if row is None:
-        s.add(SearchText(version_id=version.id, name=name, body=body))
+        s.add(SearchText(version_id=version.id, name=name, body=body, status=extraction.status,
+                         error=extraction.error[:300]))
     else:
         get_engine().remove(version.id)
-        row.name, row.body = name, body
+        row.name, row.body, row.status, row.error = name, body, extraction.status, extraction.error[:300]
     s.flush()
     get_engine().index(version, name, body)
+
+
+def text_states(version_ids) -> dict[int, tuple[str, str]]:
+    """{version id: (text status, reason)} of stored versions (see search.sandbox)."""
+    ids = list(version_ids)
+    if not ids:
+        return {}
+    rows = db.session().execute(select(SearchText.version_id, SearchText.status, SearchText.error)
+                                .where(SearchText.version_id.in_(ids)))
+    return {vid: (status, error) for vid, status, error in rows}
 
 
 def remove(version_id: int) -> None:
@@ -81,6 +93,7 @@ def remove(version_id: int) -> None:
 def query(user: User, q: str, filters: Filters | None = None, limit: int = 20, offset: int = 0,
           all_versions: bool = False) -> Result:
     """Versions matching `q` that `user` may see, best first (relevance, then newest)."""
+    # hits needs deliverables.models, and deliverables.versions imports this facade: import late.
     from search.hits import hydrate
     parsed = parse(q)
     if parsed.empty:
@@ -90,15 +103,22 @@ def query(user: User, q: str, filters: Filters | None = None, limit: int = 20, o
     return Result(total, hydrate(page, parsed))
 
 
-def reindex(engines: list[str] | None = None, echo=None) -> int:
-    """Re-extract every version's text from its blob and rebuild the given engines'
-    indexes (default: the database's engine and Whoosh). Returns the version count."""
+def reindex(engines: list[str] | None = None, echo=None, checkpoint=None) -> int:
+    """Re-extract every version's text from its blob (the same bounded subprocess as an
+    upload, so failed extractions are retried here, explicitly), then rebuild the given
+    engines' indexes (default: the database's engine and Whoosh) from the stored texts.
+    Returns the version count.
+
+    `checkpoint` (the CLI passes the session's commit) is called after each version's text
+    is stored, so no extraction runs while this transaction holds a write lock; without
+    it everything happens in the caller's one transaction."""
+    count = refresh_texts(echo, checkpoint)
     s = db.session()
     engines = engines or [engine_name_db(), "whoosh"]
     for e in engines:
         get_engine(e).clear()
     try:
-        count = _reindex_all(s, engines, echo)
+        _rebuild(s, engines)
     except BaseException:
         for e in engines:
             get_engine(e).abort_bulk()
@@ -108,27 +128,47 @@ def reindex(engines: list[str] | None = None, echo=None) -> int:
     return count
 
 
-def _reindex_all(s, engines, echo) -> int:
-    from core.storage import blob_path
-    from deliverables.models import Version
-    count = 0
-    for v in s.scalars(select(Version).order_by(Version.id)).yield_per(500):
-        body = clean_text(extract_text(blob_path(v.sha256), v.filename))
-        name = clean_text(v.filename)
-        row = s.get(SearchText, v.id)
+def refresh_texts(echo=None, checkpoint=None) -> int:
+    """Re-extract and store every version's text, keeping the database's own index in step
+    when it is the live engine (SQLite's contentless index can only drop a row given the
+    text it indexed; with Whoosh live it holds nothing until rebuilt)."""
+    from deliverables.models import Version  # late: deliverables.versions imports this facade
+    s = db.session()
+    limits = Limits.from_app()
+    live = get_engine() if engine_name() != "whoosh" else None
+    ids = list(s.scalars(select(Version.id).order_by(Version.id)))
+    for n, vid in enumerate(ids, 1):
+        v = s.get(Version, vid)
+        got = extract_file(blob_path(v.sha256), v.filename, limits)  # before this version's writes
+        body, name, error = got.text, clean_text(v.filename), got.error[:300]
+        row = s.get(SearchText, vid)
         if row is None:
-            s.add(SearchText(version_id=v.id, name=name, body=body))
+            row = SearchText(version_id=vid, name=name, body=body, status=got.status, error=error)
+            s.add(row)
         else:
-            row.name, row.body = name, body
+            if live:
+                live.remove(vid)
+            row.name, row.body, row.status, row.error = name, body, got.status, error
+        s.flush()
+        if live:
+            live.index(v, name, body)
+        s.expunge(row)  # texts can be large: do not keep them all in the session
+        if checkpoint:
+            checkpoint()
+        if echo and n % 500 == 0:
+            echo(f"{n} texts extracted")
+    return len(ids)
+
+
+def _rebuild(s, engines) -> None:
+    from deliverables.models import Version  # late: deliverables.versions imports this facade
+    stmt = (select(Version, SearchText.name, SearchText.body)
+            .join(SearchText, SearchText.version_id == Version.id).order_by(Version.id))
+    for n, (v, name, body) in enumerate(s.execute(stmt.execution_options(yield_per=200)), 1):
         for e in engines:
             get_engine(e).index(v, name, body, bulk=True)
-        count += 1
-        if count % 500 == 0:
+        if n % 200 == 0:
             s.flush()
-            if echo:
-                echo(f"{count} versions")
-    s.flush()
-    return count
 
 
 def engine_name_db() -> str:

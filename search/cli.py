@@ -6,6 +6,7 @@ import time
 import click
 from flask.cli import AppGroup
 
+import search
 from core import db
 
 search_cli = AppGroup("search", help="Full-text search index.")
@@ -16,10 +17,10 @@ search_cli = AppGroup("search", help="Full-text search index.")
               help="db: the database's own index (SQLite FTS5 / PostgreSQL); whoosh; all (default): both.")
 def reindex_command(which):
     """Re-extract every version's text from its blob and rebuild the index(es)."""
-    import search
     engines = {"all": None, "db": [search.engine_name_db()], "whoosh": ["whoosh"]}[which]
     started = time.monotonic()
-    count = search.reindex(engines, echo=click.echo)
+    # Each text is committed once extracted (no extraction under a write lock); then the rebuild.
+    count = search.reindex(engines, echo=click.echo, checkpoint=db.session().commit)
     db.session().commit()
     click.echo(f"reindexed {count} versions ({', '.join(engines or [search.engine_name_db(), 'whoosh'])}) "
                f"in {time.monotonic() - started:.1f} s")

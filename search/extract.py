@@ -1,12 +1,22 @@
 """Text extraction for the index: DOCX, Markdown/plain text, HTML, PDF; other types: none.
 
-Never raises: a file that cannot be read (corrupt, encrypted, zip bomb, hostile XML)
-gives "" and the version is found by its file name only. Text is capped at MAX_CHARS.
+extract() raises on a file that cannot be read (corrupt, encrypted, zip bomb, hostile
+XML); extract_text() never raises and gives "" instead. Text is capped at MAX_CHARS.
+
+This module imports nothing from the app, so it also runs as a script: the bounded
+subprocess of search.sandbox (`python -P extract.py FILE NAME CPU_S MEMORY_B OUTPUT_B`)
+limits its own CPU time, address space and output size with setrlimit before it opens
+the file, writes the text (UTF-8) to stdout and exits 0, or writes the reason to stderr
+and exits EXIT_REFUSED / EXIT_MEMORY / EXIT_CPU; its last stderr line is its peak memory.
 """
 from __future__ import annotations
 
 import logging
+import os
 import re
+import resource
+import signal
+import sys
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,24 +41,49 @@ class Refused(Exception):
     """The file looks hostile or absurd; index the file name only."""
 
 
-def extract_text(path: Path | str, filename: str) -> str:
-    """Plain text of the file at `path`, judged by `filename`'s extension; "" if none."""
+EXIT_REFUSED = 3   # unreadable or hostile: the reason is on stderr
+EXIT_MEMORY = 4    # the address-space limit was reached
+EXIT_CPU = 5       # the CPU-time limit was reached
+
+
+def kind_of(filename: str) -> str | None:
+    """'docx', 'text', 'html', 'pdf', or None when the type has no text extraction."""
     ext = Path(filename).suffix.lower()
+    if ext in (".docx", ".docm"):
+        return "docx"
+    if ext in TEXT_EXT:
+        return "text"
+    if ext in HTML_EXT:
+        return "html"
+    if ext == ".pdf":
+        return "pdf"
+    return None
+
+
+def extract(path: Path | str, filename: str) -> str:
+    """Plain text of the file at `path`, judged by `filename`'s extension ("" for other
+    types); raises on a file that cannot be read."""
+    kind = kind_of(filename)
+    if kind == "docx":
+        text = docx_text(Path(path))
+    elif kind == "text":
+        text = decode(_read_capped(Path(path)))
+    elif kind == "html":
+        text = html_text(decode(_read_capped(Path(path))))
+    elif kind == "pdf":
+        text = pdf_text(Path(path))
+    else:
+        return ""
+    return text[:MAX_CHARS]
+
+
+def extract_text(path: Path | str, filename: str) -> str:
+    """Like extract(), but "" for a file that cannot be read (in-process: no bounds)."""
     try:
-        if ext == ".docx" or ext == ".docm":
-            text = docx_text(Path(path))
-        elif ext in TEXT_EXT:
-            text = decode(_read_capped(Path(path)))
-        elif ext in HTML_EXT:
-            text = html_text(decode(_read_capped(Path(path))))
-        elif ext == ".pdf":
-            text = pdf_text(Path(path))
-        else:
-            return ""
+        return extract(path, filename)
     except Exception as exc:  # noqa: BLE001 - extraction must never fail an upload
         log.warning("no text extracted from %s: %s", filename, exc)
         return ""
-    return text[:MAX_CHARS]
 
 
 def _read_capped(path: Path) -> bytes:
@@ -163,7 +198,7 @@ def html_text(source: str) -> str:
 
 
 def pdf_text(path: Path) -> str:
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # on demand: a large import, only PDFs need it
     reader = PdfReader(str(path))
     if reader.is_encrypted:
         try:
@@ -179,3 +214,57 @@ def pdf_text(path: Path) -> str:
         out.append(t)
         size += len(t)
     return "\n".join(out)
+
+
+class _CpuLimit(BaseException):
+    """Raised by the SIGXCPU handler: the soft CPU limit was reached."""
+
+
+def _on_sigxcpu(signum, frame):
+    raise _CpuLimit()
+
+
+def _limit_self(cpu_seconds: int, memory_bytes: int, output_bytes: int) -> None:
+    signal.signal(signal.SIGXCPU, _on_sigxcpu)  # the hard limit (one second later) kills outright
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (output_bytes, output_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def peak_kib(pid: int | str = "self") -> int | None:
+    """Peak resident memory (VmHWM) of a process, in KiB; None if unknown."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, MemoryError):
+        pass
+    return None
+
+
+def main(argv: list[str]) -> int:
+    """The subprocess entry point (see the module docstring). The last line on stderr
+    is always `peak_kib=N`, this process's peak resident memory."""
+    path, filename, cpu, memory, output = argv
+    _limit_self(int(cpu), int(memory), int(output))
+    logging.disable(logging.CRITICAL)  # library warnings (pypdf) would only fill stderr
+    rc, reason, data = 0, b"", b""
+    try:
+        data = extract(path, filename).encode("utf-8", "replace")
+    except MemoryError:
+        rc, reason = EXIT_MEMORY, b"memory limit exceeded"
+    except _CpuLimit:
+        rc, reason = EXIT_CPU, b"CPU time limit exceeded"
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as the reason
+        rc, reason = EXIT_REFUSED, f"{type(exc).__name__}: {exc}"[:500].encode("utf-8", "replace")
+    os.write(2, reason + b"\npeak_kib=%d\n" % (peak_kib() or 0))
+    if rc == 0:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

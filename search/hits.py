@@ -6,7 +6,8 @@ from sqlalchemy import select
 from catalog import get_catalog
 from core import db
 from core.clock import iso
-from deliverables.models import Deliverable, Project, Version
+from deliverables.models import Deliverable, Version
+from projects.models import Project
 from search.models import SearchText
 from search.query_syntax import Query
 from search.snippet import make_snippet

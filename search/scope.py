@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 
-from core.access import latest_version_column, project_filter, version_filter
+from projects.access import project_filter
+from deliverables.visibility import latest_version_column, version_filter
 from core.models import User
-from deliverables.models import Deliverable, Project, Version
+from deliverables.models import Deliverable, Version
+from projects.models import Project
 
 
 @dataclass(frozen=True)

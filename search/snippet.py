@@ -17,6 +17,20 @@ LEAD = 40
 MAX_SPANS = 400
 _WORD = f"(?:(?![{CJK_CLASS}])[^\\W_])"
 _SPACE = re.compile(r"\s+")
+# A leading YAML front matter block: '---' on the first line up to a closing '---' or '...' line.
+_FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(?:.*?\r?\n)??(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", re.S)
+MAX_FRONT_MATTER = 64 * 1024
+
+
+def front_matter_end(text: str) -> int:
+    """Offset just past a leading YAML front matter block (0 when there is none)."""
+    m = _FRONT_MATTER.match(text, 0, MAX_FRONT_MATTER)
+    return m.end() if m else 0
+
+
+def strip_front_matter(text: str) -> str:
+    """`text` without a leading YAML front matter block."""
+    return text[front_matter_end(text):]
 
 
 def leaf_pattern(leaf: Leaf) -> re.Pattern | None:
@@ -63,7 +77,8 @@ def _best_window(spans: list[tuple[int, int, int]]) -> int:
     return best_start
 
 
-def _render(text: str, start: int, end: int, spans) -> str:
+def _render(text: str, start: int, end: int, spans, origin: int = 0) -> str:
+    """Escaped text[start:end] with <mark>s; '…' where it is cut (not before `origin`)."""
     out, pos = [], start
     for s, e, _k in spans:
         if e <= pos or s >= end:
@@ -74,7 +89,7 @@ def _render(text: str, start: int, end: int, spans) -> str:
         pos = e
     out.append(_esc(text[pos:end]))
     html = "".join(out).strip()
-    return ("…" if start > 0 else "") + html + ("…" if end < len(text) else "")
+    return ("…" if start > origin else "") + html + ("…" if end < len(text) else "")
 
 
 def _esc(s: str) -> str:
@@ -87,10 +102,15 @@ def make_snippet(body: str, name: str, leaves: list[Leaf]) -> str:
     if len(folded) != len(body):  # stored text is NFKC already; be safe if not
         body = folded
     spans = _spans(folded, leaves)
+    # The text's opening: after a YAML front matter block and the blank space that follows.
+    opening = front_matter_end(body)
+    opening += len(body[opening:opening + 1000]) - len(body[opening:opening + 1000].lstrip())
     if spans:
         start = _best_window(spans)
-        return _render(body, start, min(len(body), start + WINDOW), spans)
+        if start < opening <= min(s for s, _e, _k in spans if s >= start):
+            start = opening  # the window's lead-in would show front matter
+        return _render(body, start, min(len(body), start + WINDOW), spans, origin=opening)
     name_spans = _spans(fold(name), leaves)
-    if name_spans or not body.strip():
+    if name_spans or not body[opening:].strip():
         return _render(name, 0, len(name), name_spans)
-    return _render(body, 0, min(len(body), WINDOW), [])
+    return _render(body, opening, min(len(body), opening + WINDOW), [], origin=opening)

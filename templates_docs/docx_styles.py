@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -254,8 +255,6 @@ def _fix_font_table(doc) -> None:
 
 def setup_page(section, profile: Profile, landscape: bool = False) -> None:
     """A4 page with the margins of ``profile``."""
-    from docx.enum.section import WD_ORIENT
-
     top, bottom, left, right = profile.margins_mm
     if landscape:
         section.orientation = WD_ORIENT.LANDSCAPE

@@ -7,7 +7,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from conftest import PASSWORD
+from actions import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -28,14 +28,25 @@ def live_server(app, world):
     thread.join(timeout=10)
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(scope="session")
+def chromium():
+    """Chromium started once per session (about a second each time it starts); made
+    visible to every test by tests/conftest.py."""
     need_chromium()
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
         b.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The session's Chromium; every context (page) a test opens is closed after it, so no
+    cookie, storage or page outlives the test."""
+    yield chromium
+    for context in list(chromium.contexts):
+        context.close()
 
 
 def new_page(browser, width=1280, height=800):

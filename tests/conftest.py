@@ -2,6 +2,7 @@
 HANDOVER_TEST_DATABASE_URL is set), an injectable clock, and a small `world`."""
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import sys
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +21,9 @@ from app import create_app  # noqa: E402
 from core import db  # noqa: E402
 from core.db import make_engine  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
+import fresh_db  # noqa: E402
+from actions import PASSWORD, Actions  # noqa: E402,F401  (PASSWORD: imported from here by tests)
+from browser_support import chromium  # noqa: E402,F401  (session fixture behind `browser`)
 
 PG_URL = os.environ.get("HANDOVER_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -78,13 +83,9 @@ def pg_ready():
 
 
 def _truncate_pg(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"))]
-        if tables:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    """Every table empty (but alembic_version) and sequences restarted, as TRUNCATE ... RESTART
+    IDENTITY would leave them, in a few milliseconds (see fresh_db)."""
+    fresh_db.restore(url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -92,14 +93,16 @@ def backend(request) -> str:
     return request.param
 
 
+START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc))
+    return FakeClock(START)
 
 
-@pytest.fixture
-def app(backend, tmp_path, sqlite_template, request, clock):
-    data = tmp_path / "data"
+def _fresh_app(backend: str, data: Path, sqlite_template: Path, request, clock) -> Flask:
+    """An app over an empty migrated database whose files live in `data` (created here)."""
     data.mkdir()
     if backend == "sqlite":
         shutil.copy(sqlite_template, data / "handover.db")
@@ -107,8 +110,56 @@ def app(backend, tmp_path, sqlite_template, request, clock):
     else:
         url = request.getfixturevalue("pg_ready")
         _truncate_pg(url)
-    application = create_app({"HANDOVER_DATA": str(data), "DATABASE_URL": url, "TESTING": True,
-                              "SECRET_KEY": "test", "CLOCK": clock, "WTF_CSRF_ENABLED": True})
+    return _make_app(data, url, clock)
+
+
+def _make_app(data: Path, url: str, clock) -> Flask:
+    return create_app({"HANDOVER_DATA": str(data), "DATABASE_URL": url, "TESTING": True,
+                       "SECRET_KEY": "test", "CLOCK": clock, "WTF_CSRF_ENABLED": True})
+
+
+@dataclass
+class Snapshot:
+    """The `world` built once per backend: its data folder, its World and (PostgreSQL) its rows."""
+    data: Path
+    world: "World"
+    pg: fresh_db.PgState | None
+
+
+@pytest.fixture(scope="session")
+def world_snapshots() -> dict[str, Snapshot]:
+    return {}
+
+
+def _world_snapshot(backend: str, request, sqlite_template: Path) -> Snapshot:
+    """Build `world` once per session and backend, the same way the `world` fixture would."""
+    snapshots = request.getfixturevalue("world_snapshots")
+    if backend not in snapshots:
+        data = request.getfixturevalue("tmp_path_factory").mktemp(f"world-{backend}") / "data"
+        application = _fresh_app(backend, data, sqlite_template, request, FakeClock(START))
+        w = build_world(application)
+        url = application.config["DATABASE_URL"]
+        application.extensions["handover.db"].kw["bind"].dispose()
+        snapshots[backend] = Snapshot(data, w, fresh_db.capture(url) if backend == "postgresql" else None)
+    return snapshots[backend]
+
+
+@pytest.fixture
+def app(backend, tmp_path, sqlite_template, request, clock):
+    """A fresh app and database per test. A test that asks for `world` starts from a copy of
+    the world built once per session (data folder copied, PostgreSQL rows put back), which
+    is the state the `world` fixture would build."""
+    data = tmp_path / "data"
+    snapshot = _world_snapshot(backend, request, sqlite_template) if "world" in request.fixturenames else None
+    if snapshot is None:
+        application = _fresh_app(backend, data, sqlite_template, request, clock)
+    else:
+        shutil.copytree(snapshot.data, data)
+        url = f"sqlite:///{data / 'handover.db'}" if backend == "sqlite" else request.getfixturevalue("pg_ready")
+        if backend == "postgresql":
+            fresh_db.restore(url, snapshot.pg)
+        application = _make_app(data, url, clock)
+        application.extensions["tests.world"] = snapshot.world
     yield application
     db_ext = application.extensions["handover.db"]
     db_ext.kw["bind"].dispose()
@@ -134,14 +185,18 @@ class World:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
 
-PASSWORD = "correct horse 1"
-
-
 @pytest.fixture
 def world(app) -> World:
     """admin; pm/engineer/client on project P1; client2 (and pm2) on project P2; outsider."""
+    built = app.extensions.get("tests.world")
+    return copy.deepcopy(built) if built is not None else build_world(app)
+
+
+def build_world(app) -> World:
+    """Create the `world` fixture's users and projects through the operations."""
     from core.users import create_user
-    from deliverables.projects import add_member, create_project
+    from deliverables.projects import create_project
+    from projects.membership import add_member
     w = World()
     with app.app_context():
         users = {}
@@ -161,14 +216,14 @@ def world(app) -> World:
 
 
 @pytest.fixture
-def upload(client, world):
-    """upload(deliverable_id, bytes, filename, who="engineer") -> version JSON (asserts 201)."""
-    import io
+def actions(app, client, world) -> Actions:
+    """What users do, through the test client (see tests/actions.py): upload, sign, draft,
+    report a fault, record a fault event, search, log in to the pages."""
+    return Actions(app, client, world)
 
-    def _upload(deliverable_id: int, data: bytes, filename: str, who: str = "engineer", note: str = "") -> dict:
-        r = client.post(f"/api/deliverables/{deliverable_id}/versions", headers=world.h(who),
-                        data={"file": (io.BytesIO(data), filename), "note": note},
-                        content_type="multipart/form-data")
-        assert r.status_code == 201, r.json
-        return r.json
-    return _upload
+
+@pytest.fixture
+def upload(actions):
+    """upload(deliverable_id, bytes, filename, who="engineer") -> version JSON (asserts 201);
+    the same as actions.upload."""
+    return actions.upload

@@ -1,16 +1,10 @@
-"""Helpers shared by the maintenance tests."""
+"""Old name for a set-up step, kept for the tests that import it: new tests use the
+`actions` fixture (tests/actions.py)."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from core import db
+from actions import Actions
 
 
 def set_project(app, code, **values):
-    """Set columns of project `code` directly (e.g. warranty_until, maintenance_start)."""
-    from deliverables.models import Project
-    with app.app_context():
-        p = db.session().scalar(select(Project).where(Project.code == code))
-        for k, v in values.items():
-            setattr(p, k, v)
-        db.session().commit()
+    """actions.set_project: set columns of project `code` directly (e.g. warranty_until)."""
+    Actions(app).set_project(code, **values)

@@ -1,8 +1,11 @@
-"""Helpers shared by the search tests: uploads, sign-offs, DOCX building, queries."""
+"""DOCX building and hit sets for the search tests; the old names of upload, sign-off and
+search steps, kept for the tests that import them (new tests use the `actions` fixture)."""
 from __future__ import annotations
 
 import io
 import zipfile
+
+from actions import Actions
 
 DOCX_CT = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
            'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
@@ -10,31 +13,23 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def deliverables(client, world, code="P1", who="pm") -> dict[str, int]:
-    r = client.get(f"/api/projects/{code}/deliverables", headers=world.h(who))
-    assert r.status_code == 200, r.get_json()
-    return {d["document_key"]: d["id"] for d in r.get_json()}
+    """actions.deliverables for a bare client and world."""
+    return Actions(client.application, client, world).deliverables(code, who)
 
 
 def upload(client, world, did: int, filename: str, data: bytes | str, who="engineer") -> dict:
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    r = client.post(f"/api/deliverables/{did}/versions", headers=world.h(who),
-                    data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()
+    """actions.upload (its arguments in the old order)."""
+    return Actions(client.application, client, world).upload(did, data, filename, who)
 
 
 def sign_off(client, world, version_id: int, pm="pm", cl="client") -> None:
-    for who in (pm, cl):
-        r = client.post(f"/api/versions/{version_id}/signoffs", headers=world.h(who),
-                        json={"decision": "approve", "comment": "ok"})
-        assert r.status_code == 201, r.get_json()
+    """actions.sign_off."""
+    Actions(client.application, client, world).sign_off(version_id, pm, cl)
 
 
 def search(client, world, who="pm", expect=200, **params):
-    r = client.get("/api/search", headers=world.h(who), query_string=params)
-    assert r.status_code == expect, (r.status_code, r.get_json())
-    return r.get_json()
+    """actions.search."""
+    return Actions(client.application, client, world).search(who, expect, **params)
 
 
 def version_ids(result) -> set[int]:

@@ -13,25 +13,9 @@ pytestmark = pytest.mark.browser
 HOSTILE = "<img src=x onerror=alert(1)>.txt"
 
 
-def _docs(app, world, n=2):
-    with app.app_context():
-        from sqlalchemy import select
-        from core import db
-        from deliverables.models import Deliverable
-        return list(db.session().scalars(select(Deliverable.id).where(Deliverable.project_id == world.ids["P1"])
-                                         .order_by(Deliverable.position).limit(n)))
-
-
-def _latest(app, d_id):
-    with app.app_context():
-        from core import db
-        from deliverables.models import Deliverable
-        return db.session().get(Deliverable, d_id).latest_version_id
-
-
-def test_pm_portfolio_upload_with_progress_and_sign(app, world, upload, live_server, browser):
-    d_signed, d_upload = _docs(app, world)
-    upload(d_signed, "需求规格说明书 正文".encode(), "需求规格说明书.txt")  # the engineer's version
+def test_pm_portfolio_upload_with_progress_and_sign(actions, live_server, browser):
+    d_signed, d_upload = actions.doc_ids(n=2)
+    actions.upload(d_signed, "需求规格说明书 正文".encode(), "需求规格说明书.txt")  # the engineer's version
     page = new_page(browser)
     login(page, live_server, "pm")
     assert page.locator("section.project[data-project=P1]").is_visible()
@@ -73,10 +57,10 @@ def test_pm_portfolio_upload_with_progress_and_sign(app, world, upload, live_ser
     assert page.locator("h1 .badge.in_review").is_visible()
 
 
-def test_client_signs_and_downloads_bundle(app, world, upload, client, live_server, browser):
-    (d_id,) = _docs(app, world, 1)
-    v = upload(d_id, b"final text", "验收报告.txt")
-    r = client.post(f"/api/versions/{v['id']}/signoffs", headers=world.h("pm"), json={"decision": "approve"})
+def test_client_signs_and_downloads_bundle(actions, live_server, browser):
+    (d_id,) = actions.doc_ids(n=1)
+    v = actions.upload(d_id, b"final text", "验收报告.txt")
+    r = actions.sign(v["id"], "pm")
     assert r.status_code == 201
     page = new_page(browser)
     login(page, live_server, "client")
@@ -103,9 +87,9 @@ def test_client_cannot_open_other_project(world, live_server, browser):
     assert "智慧园区" not in page.content()
 
 
-def test_hostile_file_name_shows_as_text(app, world, upload, live_server, browser):
-    (d_id,) = _docs(app, world, 1)
-    upload(d_id, b"x", HOSTILE, note="<script>alert(2)</script>")
+def test_hostile_file_name_shows_as_text(actions, live_server, browser):
+    (d_id,) = actions.doc_ids(n=1)
+    actions.upload(d_id, b"x", HOSTILE, note="<script>alert(2)</script>")
     page = new_page(browser)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

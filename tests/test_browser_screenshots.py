@@ -13,40 +13,27 @@ pytestmark = pytest.mark.browser
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 
 
-def _seed(app, world, client, upload):
-    from sqlalchemy import select
-    with app.app_context():
-        from core import db
-        from deliverables.models import Deliverable
-        ids = list(db.session().scalars(select(Deliverable.id).where(Deliverable.project_id == world.ids["P1"])
-                                        .order_by(Deliverable.position)))
-    r = client.patch("/api/projects/P1", headers=world.h("pm"),
-                     json={"maintenance_start": "2026-10-05", "warranty_until": "2027-10-01"})
-    assert r.status_code == 200, r.json
+def _seed(actions):
+    ids = actions.doc_ids()
+    actions.patch_project("P1", maintenance_start="2026-10-05", warranty_until="2027-10-01", expect=200)
     for i, d in enumerate(ids[:12]):
-        v = upload(d, f"# 文档 {i}\n\n交换机 配置 说明 第{i}版\n".encode(), f"文档{i}-说明.md", note=f"第{i}次提交")
+        v = actions.upload(d, f"# 文档 {i}\n\n交换机 配置 说明 第{i}版\n".encode(), f"文档{i}-说明.md", note=f"第{i}次提交")
         if i % 3 != 2:
-            client.post(f"/api/versions/{v['id']}/signoffs", headers=world.h("pm"), json={"decision": "approve"})
+            actions.sign(v["id"], "pm", comment="")
         if i % 3 == 0:
-            client.post(f"/api/versions/{v['id']}/signoffs", headers=world.h("client"), json={"decision": "approve"})
+            actions.sign(v["id"], "client", comment="")
         if i == 4:
-            client.post(f"/api/versions/{v['id']}/signoffs", headers=world.h("client"),
-                        json={"decision": "reject", "comment": "附件缺少网络拓扑图，请补充后重新提交。"})
-    upload(ids[12], b"x", "<img src=x onerror=alert(1)>.txt")
-    r = client.post("/api/projects/P1/faults", headers=world.h("client"),
-                    json={"level": 3, "title": "核心交换机端口闪断", "description": "二号楼机房", "channel": "phone"})
-    assert r.status_code == 201, r.json
+            actions.sign(v["id"], "client", "reject", "附件缺少网络拓扑图，请补充后重新提交。")
+    actions.upload(ids[12], b"x", "<img src=x onerror=alert(1)>.txt")
+    r = actions.report_fault(level=3, title="核心交换机端口闪断", description="二号楼机房", channel="phone", expect=201)
     return ids, r.json["id"]
 
 
-def test_screenshots(app, world, client, upload, live_server, browser):
+def test_screenshots(actions, live_server, browser):
     out = Path(os.environ.get("HANDOVER_SHOTS", "/tmp/shots"))
     out.mkdir(parents=True, exist_ok=True)
-    ids, fault_id = _seed(app, world, client, upload)
-    with app.app_context():
-        from core import db
-        from deliverables.models import Deliverable
-        md_version = db.session().get(Deliverable, ids[1]).latest_version_id
+    ids, fault_id = _seed(actions)
+    md_version = actions.latest_version_id(ids[1])
     pages = {
         "pm": [("portfolio", "/"), ("register", "/projects/P1"), ("deliverable", f"/deliverables/{ids[1]}"),
                ("deliverable-rejected", f"/deliverables/{ids[4]}"), ("preview", f"/versions/{md_version}/preview"),

@@ -7,15 +7,10 @@ import docx
 import pytest
 
 
-def _d(client, world, key):
-    ds = client.get("/api/projects/P1/deliverables", headers=world.h("pm")).json
-    return next(d for d in ds if d["document_key"] == key)
-
-
 @pytest.mark.parametrize("fmt", ["docx", "md"])
-def test_draft_becomes_a_filled_in_version(client, world, fmt):
-    d = _d(client, world, "support_manual")
-    r = client.post(f"/api/deliverables/{d['id']}/draft", json={"format": fmt}, headers=world.h("engineer"))
+def test_draft_becomes_a_filled_in_version(actions, client, world, fmt):
+    d = actions.deliverable("support_manual")
+    r = actions.draft(d["id"], fmt)
     assert r.status_code == 201, r.json
     v = r.json
     assert v["number"] == 1 and v["source"] == "draft" and v["filename"].endswith("." + fmt)
@@ -33,8 +28,8 @@ def test_draft_becomes_a_filled_in_version(client, world, fmt):
     assert client.get(f"/api/deliverables/{d['id']}", headers=world.h("pm")).json["status"] == "draft"
 
 
-def test_draft_default_format_and_bad_input(client, world):
-    d = _d(client, world, "test_plan")
+def test_draft_default_format_and_bad_input(actions, client, world):
+    d = actions.deliverable("test_plan")
     r = client.post(f"/api/deliverables/{d['id']}/draft", headers=world.h("engineer"))
     assert r.status_code == 201 and r.json["filename"].endswith(".docx")
     assert client.post(f"/api/deliverables/{d['id']}/draft", json={"format": "pdf"},

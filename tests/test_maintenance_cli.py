@@ -25,7 +25,7 @@ def stored(app):
 
 
 def test_sla_tick_escalates_and_materializes(app, client, world, runner, clock):
-    from deliverables.models import Project
+    from projects.models import Project
     with app.app_context():
         p = db.session().scalar(select(Project).where(Project.code == "P1"))
         p.maintenance_start = date(2026, 11, 23)

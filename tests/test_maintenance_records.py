@@ -9,42 +9,24 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from actions import worker_ticks
 from core import db
-from maintenance_support import set_project
 
 UTC = timezone.utc
-
-
-def upload(app, deliverable_id, who="engineer"):
-    """Add a version through the deliverables operation (the lead's endpoint does the same)."""
-    from core.models import User
-    from core.storage import store_bytes
-    from deliverables.models import Deliverable
-    from deliverables.versions import add_version
-    with app.app_context():
-        s = db.session()
-        user = s.scalar(select(User).where(User.username == who))
-        add_version(user, s.get(Deliverable, deliverable_id), store_bytes(b"weekly record"), "记录.docx")
-        s.commit()
-
-
-def records(client, world, query="", who="pm", project="P1"):
-    r = client.get(f"/api/projects/{project}/records{query}", headers=world.h(who))
-    assert r.status_code == 200, r.json
-    return r.json
 
 
 def by_key(items):
     return {(i["record_key"], i["period"]): i for i in items}
 
 
-def test_no_instances_while_maintenance_start_unset(client, world):
-    assert records(client, world) == []
+def test_no_instances_while_maintenance_start_unset(actions):
+    assert actions.records() == []
 
 
-def test_instances_up_to_current_period_with_due_times(app, client, world):
-    set_project(app, "P1", maintenance_start=date(2026, 11, 9))  # Monday of 2026-W46; now is Wed of W48
-    items = records(client, world)
+def test_instances_up_to_current_period_with_due_times(actions, app, client):
+    actions.set_project("P1", maintenance_start=date(2026, 11, 9))  # Monday of 2026-W46; now is Wed of W48
+    worker_ticks(app)  # time passes and the worker ticks: it creates the instances
+    items = actions.records()
     got = {k: datetime.fromisoformat(v["due_at"]) for k, v in by_key(items).items()}
     fri = lambda d: datetime(2026, 11, d, 18, 0, tzinfo=timezone(timedelta(hours=8)))  # noqa: E731
     assert got == {
@@ -59,7 +41,7 @@ def test_instances_up_to_current_period_with_due_times(app, client, world):
     assert first["name_zh"] == "系统日常检查记录册" and first["due_at"] == "2026-11-20T18:00:00+08:00"
     assert "2026-11-16 至 2026-11-22" in first["title"] and isinstance(first["deliverable_id"], int)
     # idempotent: listing again (and by another user) creates nothing new
-    assert records(client, world, who="client") == items
+    assert actions.records(who="client") == items
     from deliverables.models import Deliverable
     with app.app_context():
         assert db.session().scalar(select(func.count()).select_from(Deliverable).where(
@@ -68,10 +50,11 @@ def test_instances_up_to_current_period_with_due_times(app, client, world):
         assert (d.phase, d.document_key, d.period) == ("maintenance", "daily_check_book", "2026-W47")
 
 
-def test_friday_due_across_month_and_year_end(app, client, world, clock):
-    set_project(app, "P1", maintenance_start=date(2026, 12, 21))
+def test_friday_due_across_month_and_year_end(actions, app, clock):
+    actions.set_project("P1", maintenance_start=date(2026, 12, 21))
     clock.set(datetime(2027, 1, 5, 2, 0, tzinfo=UTC))
-    items = by_key(records(client, world, "?from=2026-12-01&to=2027-01-31"))
+    worker_ticks(app)  # time passes and the worker ticks: it creates the instances
+    items = by_key(actions.records("?from=2026-12-01&to=2027-01-31"))
     assert items[("daily_check_book", "2026-W52")]["due_at"] == "2026-12-25T18:00:00+08:00"
     assert items[("daily_check_book", "2026-W53")]["due_at"] == "2027-01-01T18:00:00+08:00"  # week of Dec 28 - Jan 3
     assert items[("daily_check_book", "2027-W01")]["due_at"] == "2027-01-08T18:00:00+08:00"
@@ -80,11 +63,12 @@ def test_friday_due_across_month_and_year_end(app, client, world, clock):
     assert ("daily_check_book", "2027-W02") not in items  # not begun yet
 
 
-def test_due_at_is_local_time_in_a_dst_zone(app, client, world, clock):
+def test_due_at_is_local_time_in_a_dst_zone(actions, app, clock):
     app.config["HANDOVER_TZ"] = "Europe/Berlin"
-    set_project(app, "P1", maintenance_start=date(2026, 10, 19))  # DST ends Sunday 2026-10-25
+    actions.set_project("P1", maintenance_start=date(2026, 10, 19))  # DST ends Sunday 2026-10-25
     clock.set(datetime(2026, 11, 3, 12, 0, tzinfo=UTC))
-    items = by_key(records(client, world))
+    worker_ticks(app)  # time passes and the worker ticks: it creates the instances
+    items = by_key(actions.records())
     summer, winter = items[("daily_check_book", "2026-W43")], items[("daily_check_book", "2026-W44")]
     assert summer["due_at"] == "2026-10-23T18:00:00+02:00"
     assert winter["due_at"] == "2026-10-30T18:00:00+01:00"
@@ -105,19 +89,23 @@ def test_last_working_day_follows_the_calendar(monkeypatch):
     assert rec.last_workday(2026, 5) == date(2026, 5, 29)  # 30/31 weekend
 
 
-def test_status_due_submitted_late_overdue(app, client, world, clock):
-    set_project(app, "P1", maintenance_start=date(2026, 11, 9))
+def test_status_due_submitted_late_overdue(actions, app, clock):
+    actions.set_project("P1", maintenance_start=date(2026, 11, 9))
     clock.set(datetime(2026, 11, 13, 9, 0, tzinfo=UTC))  # Friday 17:00 Shanghai
-    w46 = by_key(records(client, world))
+    worker_ticks(app)  # time passes and the worker ticks: it creates the instances
+    w46 = by_key(actions.records())
     assert w46[("daily_check_book", "2026-W46")]["status"] == "due"
-    upload(app, w46[("daily_check_book", "2026-W46")]["deliverable_id"])  # an hour early
+    # an hour early
+    actions.upload(w46[("daily_check_book", "2026-W46")]["deliverable_id"], b"weekly record", "记录.docx")
     clock.set(datetime(2026, 11, 13, 10, 0, tzinfo=UTC))  # exactly 18:00: still on time
-    upload(app, w46[("ops_weekly_report", "2026-W46")]["deliverable_id"])
+    actions.upload(w46[("ops_weekly_report", "2026-W46")]["deliverable_id"], b"weekly record", "记录.docx")
     clock.set(datetime(2026, 11, 20, 10, 0, 1, tzinfo=UTC))  # one second after the W47 due time
-    w47 = by_key(records(client, world))
-    upload(app, w47[("daily_check_book", "2026-W47")]["deliverable_id"])
+    worker_ticks(app)  # time passes and the worker ticks: it creates the instances
+    w47 = by_key(actions.records())
+    actions.upload(w47[("daily_check_book", "2026-W47")]["deliverable_id"], b"weekly record", "记录.docx")
     clock.set(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
-    items = by_key(records(client, world))
+    worker_ticks(app)  # time passes and the worker ticks: it creates the instances
+    items = by_key(actions.records())
     status = {k: v["status"] for k, v in items.items()}
     assert status[("daily_check_book", "2026-W46")] == "submitted"
     assert status[("ops_weekly_report", "2026-W46")] == "submitted"
@@ -128,23 +116,24 @@ def test_status_due_submitted_late_overdue(app, client, world, clock):
     assert items[("daily_check_book", "2026-W46")]["submitted_at"] == "2026-11-13T17:00:00+08:00"
     assert items[("ops_weekly_report", "2026-W47")]["submitted_at"] is None
     # a second version does not change when it was submitted
-    upload(app, items[("daily_check_book", "2026-W47")]["deliverable_id"])
-    assert by_key(records(client, world))[("daily_check_book", "2026-W47")]["status"] == "late"
+    actions.upload(items[("daily_check_book", "2026-W47")]["deliverable_id"], b"weekly record", "记录.docx")
+    assert by_key(actions.records())[("daily_check_book", "2026-W47")]["status"] == "late"
 
 
-def test_date_range_filters_by_due_date(app, client, world):
-    set_project(app, "P1", maintenance_start=date(2026, 11, 9))
-    items = records(client, world, "?from=2026-11-14&to=2026-11-20")
+def test_date_range_filters_by_due_date(actions, app, client, world):
+    actions.set_project("P1", maintenance_start=date(2026, 11, 9))
+    worker_ticks(app)  # time passes and the worker ticks: it creates the instances
+    items = actions.records("?from=2026-11-14&to=2026-11-20")
     assert sorted((i["record_key"], i["period"]) for i in items) == [
         ("backup_plan", "once"), ("daily_check_book", "2026-W47"), ("ops_weekly_report", "2026-W47")]
-    only = records(client, world, "?record_key=inspection_report")
+    only = actions.records("?record_key=inspection_report")
     assert [i["period"] for i in only] == ["2026-11"]
     for bad in ("?from=2026-13-01", "?from=2026-11-20&to=2026-11-01", "?record_key=nope", "?to=x"):
         r = client.get(f"/api/projects/P1/records{bad}", headers=world.h("pm"))
         assert r.status_code == 400 and "error" in r.json
 
 
-def test_on_demand_records(app, client, world):
+def test_on_demand_records(actions, client, world):
     r = client.post("/api/projects/P1/records", json={"record_key": "complaint_form", "title": "用户投诉：响应慢"},
                     headers=world.h("engineer"))
     assert r.status_code == 201, r.json
@@ -154,8 +143,8 @@ def test_on_demand_records(app, client, world):
     assert second["period"] == "E002" and second["title"] == "服务投诉受理表 E002"
     other = client.post("/api/projects/P1/records", json={"record_key": "upgrade_plan"}, headers=world.h("pm")).json
     assert other["period"] == "E001"
-    upload(app, first["deliverable_id"])
-    listed = by_key(records(client, world, who="client"))
+    actions.upload(first["deliverable_id"], b"weekly record", "记录.docx")
+    listed = by_key(actions.records(who="client"))
     assert listed[("complaint_form", "E001")]["status"] == "submitted"
     assert listed[("complaint_form", "E002")]["status"] == "due"
 
@@ -178,22 +167,21 @@ def test_records_of_another_project_are_404(client, world):
     assert client.get("/api/projects/P1/records", headers=world.h("client2")).status_code == 404
 
 
-def test_weekly_report_draft_extra_has_the_weeks_fault_stats(app, client, world, clock):
+def test_weekly_report_draft_extra_has_the_weeks_fault_stats(actions, app, clock):
     from deliverables.models import Deliverable
     from maintenance.reports import draft_extra
-    set_project(app, "P1", maintenance_start=date(2026, 11, 9))
+    actions.set_project("P1", maintenance_start=date(2026, 11, 9))
+    worker_ticks(app)  # time passes and the worker ticks: it creates the instances
     now = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
-    post = lambda **b: client.post("/api/projects/P1/faults", headers=world.h("client"),  # noqa: E731
-                                   json={"title": "故障", "channel": "phone", **b}).json
-    quick = post(level=3)
-    client.post(f"/api/faults/{quick['id']}/events", json={"kind": "respond"}, headers=world.h("engineer"))
-    client.post(f"/api/faults/{quick['id']}/events", json={"kind": "restore"}, headers=world.h("engineer"))
-    post(level=4, reported_at=(now - timedelta(hours=40)).isoformat())  # Mon 18:00; 4 -> 3 after 24 h
-    post(level=2, reported_at=(now - timedelta(days=3)).isoformat())  # the week before: not counted
-    week = by_key(records(client, world))[("ops_weekly_report", "2026-W48")]
+    quick = actions.report_fault(level=3).json
+    actions.fault_event(quick["id"], "respond")
+    actions.fault_event(quick["id"], "restore")
+    actions.report_fault(level=4, reported_at=(now - timedelta(hours=40)).isoformat())  # Mon 18:00; 4 -> 3 after 24 h
+    actions.report_fault(level=2, reported_at=(now - timedelta(days=3)).isoformat())  # the week before: not counted
+    week = by_key(actions.records())[("ops_weekly_report", "2026-W48")]
     with app.app_context():
         extra = draft_extra(db.session().get(Deliverable, week["deliverable_id"]))
-        check = draft_extra(db.session().get(Deliverable, by_key(records(client, world))[
+        check = draft_extra(db.session().get(Deliverable, by_key(actions.records())[
             ("daily_check_book", "2026-W48")]["deliverable_id"]))
     assert extra["period"] == "2026-W48 (2026-11-23 至 2026-11-29)"
     assert extra["fault_stats"] == [["一级", 0, 0, 0, 0], ["二级", 0, 0, 0, 0], ["三级", 1, 1, 1, 0],
@@ -201,15 +189,15 @@ def test_weekly_report_draft_extra_has_the_weeks_fault_stats(app, client, world,
     assert check == {}
 
 
-def test_record_submitted_through_the_deliverable_endpoints(app, client, world):
+def test_record_submitted_through_the_deliverable_endpoints(actions, app, client, world):
     """Upload and draft go through the lead's deliverable endpoints; the weekly report's
     draft carries the week's fault table."""
     import io
     import zipfile
-    set_project(app, "P1", maintenance_start=date(2026, 11, 9))
-    client.post("/api/projects/P1/faults", headers=world.h("client"),
-                json={"level": 2, "title": "能耗报表缺失", "channel": "email"})
-    items = by_key(records(client, world))
+    actions.set_project("P1", maintenance_start=date(2026, 11, 9))
+    worker_ticks(app)  # time passes and the worker ticks: it creates the instances
+    actions.report_fault(level=2, title="能耗报表缺失", channel="email")
+    items = by_key(actions.records())
     check = items[("daily_check_book", "2026-W48")]["deliverable_id"]
     r = client.post(f"/api/deliverables/{check}/versions", headers=world.h("engineer"),
                     data={"file": (io.BytesIO("检查正常".encode()), "检查记录.txt")}, content_type="multipart/form-data")
@@ -217,7 +205,7 @@ def test_record_submitted_through_the_deliverable_endpoints(app, client, world):
     weekly = items[("ops_weekly_report", "2026-W48")]["deliverable_id"]
     r = client.post(f"/api/deliverables/{weekly}/draft", json={"format": "docx"}, headers=world.h("engineer"))
     assert r.status_code == 201, r.json
-    status = {k: v["status"] for k, v in by_key(records(client, world)).items()}
+    status = {k: v["status"] for k, v in by_key(actions.records()).items()}
     assert status[("daily_check_book", "2026-W48")] == "submitted"
     assert status[("ops_weekly_report", "2026-W48")] == "submitted"
     body = client.get(f"/api/versions/{r.json['id']}/file", headers=world.h("pm")).data

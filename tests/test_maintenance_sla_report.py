@@ -10,30 +10,17 @@ import pytest
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 
 
-def post(client, world, **body):
-    r = client.post("/api/projects/P1/faults", headers=world.h("client"),
-                    json={"title": "故障", "channel": "phone", **body})
-    assert r.status_code == 201, r.json
-    return r.json
-
-
-def ev(client, world, fid, kind, at=None, who="engineer"):
-    body = {"kind": kind, **({"at": at.isoformat()} if at else {})}
-    r = client.post(f"/api/faults/{fid}/events", json=body, headers=world.h(who))
-    assert r.status_code == 201, r.json
-
-
-def test_sla_report_per_level(client, world):
+def test_sla_report_per_level(actions, client, world):
     t = NOW - timedelta(days=3)  # 2026-11-22 10:00 Shanghai
-    ok = post(client, world, level=3, reported_at=t.isoformat())
-    ev(client, world, ok["id"], "respond", t + timedelta(minutes=30))
-    ev(client, world, ok["id"], "restore", t + timedelta(hours=20))
-    slow = post(client, world, level=3, reported_at=t.isoformat())  # answered late, restored late
-    ev(client, world, slow["id"], "respond", t + timedelta(hours=3))
-    ev(client, world, slow["id"], "restore", t + timedelta(hours=30))
-    post(client, world, level=4, reported_at=(NOW - timedelta(hours=70)).isoformat())  # open, escalated 3 times
-    pending = post(client, world, level=1)  # just reported: neither within nor missed
-    ev(client, world, pending["id"], "respond")
+    ok = actions.report_fault(level=3, reported_at=t.isoformat(), expect=201).json
+    actions.fault_event(ok["id"], "respond", at=t + timedelta(minutes=30), expect=201)
+    actions.fault_event(ok["id"], "restore", at=t + timedelta(hours=20), expect=201)
+    slow = actions.report_fault(level=3, reported_at=t.isoformat(), expect=201).json  # answered late, restored late
+    actions.fault_event(slow["id"], "respond", at=t + timedelta(hours=3), expect=201)
+    actions.fault_event(slow["id"], "restore", at=t + timedelta(hours=30), expect=201)
+    actions.report_fault(level=4, reported_at=(NOW - timedelta(hours=70)).isoformat(), expect=201)  # escalated 3x
+    pending = actions.report_fault(level=1, expect=201).json  # just reported: neither within nor missed
+    actions.fault_event(pending["id"], "respond", expect=201)
 
     r = client.get("/api/projects/P1/sla", headers=world.h("client"))
     assert r.status_code == 200, r.json
@@ -48,10 +35,10 @@ def test_sla_report_per_level(client, world):
     assert r.json["total"]["faults"] == 4 and r.json["total"]["percent_within_sla"] == pytest.approx(33.3)
 
 
-def test_sla_report_date_range_uses_local_dates(client, world):
+def test_sla_report_date_range_uses_local_dates(actions, client, world):
     # 2026-11-23 23:30 Shanghai is 15:30 UTC: it belongs to the 23rd.
-    post(client, world, level=2, reported_at="2026-11-23T15:30:00Z")
-    post(client, world, level=2, reported_at="2026-11-23T16:30:00Z")  # 00:30 on the 24th
+    actions.report_fault(level=2, reported_at="2026-11-23T15:30:00Z", expect=201)
+    actions.report_fault(level=2, reported_at="2026-11-23T16:30:00Z", expect=201)  # 00:30 on the 24th
     one_day = client.get("/api/projects/P1/sla?from=2026-11-23&to=2026-11-23", headers=world.h("pm")).json
     assert one_day["total"]["faults"] == 1 and one_day["from"] == "2026-11-23"
     assert client.get("/api/projects/P1/sla?from=2026-11-24", headers=world.h("pm")).json["total"]["faults"] == 1
@@ -67,10 +54,10 @@ def test_sla_rules_are_published(client, world):
     assert warranty["respond_hours"]["email"] == 2 and warranty["restore_hours"]["1"] == 12
 
 
-def test_fault_report_form_docx(client, world, clock):
-    f = post(client, world, level=2, description="3号门禁控制器离线")
+def test_fault_report_form_docx(actions, client, world, clock):
+    f = actions.report_fault(level=2, description="3号门禁控制器离线", expect=201).json
     clock.advance(minutes=20)
-    ev(client, world, f["id"], "respond")
+    actions.fault_event(f["id"], "respond", expect=201)
     r = client.get(f"/api/faults/{f['id']}/report.docx", headers=world.h("client"))
     assert r.status_code == 200, r.data[:300]
     assert r.mimetype.endswith("wordprocessingml.document")

@@ -76,13 +76,12 @@ def test_patch_project_dates_and_rights(client, world):
     assert r.json["warranty_until"] is None
 
 
-def test_completeness_counts_phase_by_phase(client, world, upload):
+def test_completeness_counts_phase_by_phase(actions, client, world):
     d = client.get("/api/projects/P1/deliverables?phase=testing", headers=world.h("pm")).json
     assert [x["document_key"] for x in d] == ["test_plan", "test_cases", "test_report", "integration_test_report"]
-    v = upload(d[0]["id"], b"plan", "测试计划.txt")
-    client.post(f"/api/versions/{v['id']}/signoffs", json={"decision": "approve"}, headers=world.h("pm"))
-    client.post(f"/api/versions/{v['id']}/signoffs", json={"decision": "approve"}, headers=world.h("client"))
-    upload(d[1]["id"], b"cases", "cases.txt")
+    v = actions.upload(d[0]["id"], b"plan", "测试计划.txt")
+    actions.sign_off(v["id"])
+    actions.upload(d[1]["id"], b"cases", "cases.txt")
     c = client.get("/api/projects/P1/completeness", headers=world.h("client")).json
     assert c["total"] == 33 and c["signed_off"] == 1 and c["percent"] == round(100 / 33, 1)
     testing = next(p for p in c["phases"] if p["key"] == "testing")

@@ -1,7 +1,7 @@
 """Login, logout, CSRF, session cookie flags, login throttling, language switch."""
 from __future__ import annotations
 
-from web_support import csrf_of, login, page_token
+from actions import csrf_of
 
 
 def test_login_form_has_fields_and_csrf(client, world):
@@ -25,7 +25,7 @@ def test_pages_need_login(client, world):
     assert r.status_code == 302 and "/login?next=/projects/P1" in r.headers["Location"]
 
 
-def test_login_sets_httponly_samesite_cookie_and_logout(client, world):
+def test_login_sets_httponly_samesite_cookie_and_logout(actions, client):
     page = client.get("/login")
     token = csrf_of(page.get_data(as_text=True))
     r = client.post("/login", data={"username": "pm", "password": "correct horse 1", "csrf_token": token,
@@ -34,13 +34,13 @@ def test_login_sets_httponly_samesite_cookie_and_logout(client, world):
     cookie = r.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert client.get("/").status_code == 200
-    r = client.post("/logout", data={"csrf_token": page_token(client)})
+    r = client.post("/logout", data={"csrf_token": actions.csrf()})
     assert r.status_code == 302
     assert client.get("/").status_code == 302
 
 
-def test_logout_without_csrf_is_refused(client, world):
-    login(client, "pm")
+def test_logout_without_csrf_is_refused(actions, client):
+    actions.login("pm")
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200
 
@@ -53,9 +53,9 @@ def test_next_is_never_an_external_url(client, world):
     assert r.headers["Location"] == "/"
 
 
-def test_wrong_password_then_throttled_then_clock_releases(client, world, clock):
+def test_wrong_password_then_throttled_then_clock_releases(actions, client, clock):
     for _ in range(3):
-        login(client, "pm", "wrong password", expect=401)
+        actions.login("pm", "wrong password", expect=401)
     # locked now: even the right password is refused until the window passes
     r_page = client.get("/login")
     r = client.post("/login", data={"username": "pm", "password": "correct horse 1",
@@ -63,25 +63,25 @@ def test_wrong_password_then_throttled_then_clock_releases(client, world, clock)
     assert r.status_code == 429
     assert "30" in r.get_data(as_text=True)
     # another user from the same address is not affected
-    login(client, "engineer")
-    client.post("/logout", data={"csrf_token": page_token(client)})
+    actions.login("engineer")
+    client.post("/logout", data={"csrf_token": actions.csrf()})
     clock.advance(seconds=31)
-    login(client, "pm")
+    actions.login("pm")
 
 
-def test_throttle_window_doubles(client, world, clock):
+def test_throttle_window_doubles(actions, clock):
     for _ in range(3):
-        login(client, "pm", "bad", expect=401)
+        actions.login("pm", "bad", expect=401)
     clock.advance(seconds=31)
-    login(client, "pm", "bad", expect=401)  # 4th failure: 60 s
+    actions.login("pm", "bad", expect=401)  # 4th failure: 60 s
     clock.advance(seconds=31)
-    login(client, "pm", expect=429)
+    actions.login("pm", expect=429)
     clock.advance(seconds=30)
-    login(client, "pm")
+    actions.login("pm")
 
 
-def test_password_change_logs_out_other_sessions(app, client, world):
-    login(client, "pm")
+def test_password_change_logs_out_other_sessions(actions, app, client):
+    actions.login("pm")
     with app.app_context():
         from core import db
         from core.users import get_user, set_password
@@ -90,8 +90,8 @@ def test_password_change_logs_out_other_sessions(app, client, world):
     assert client.get("/").status_code == 302
 
 
-def test_language_switch(client, world):
-    login(client, "pm")
+def test_language_switch(actions, client):
+    actions.login("pm")
     assert "项目总览" in client.get("/").get_data(as_text=True)
     r = client.get("/lang/en?next=/")
     assert r.status_code == 302 and r.headers["Location"] == "/"

@@ -5,49 +5,22 @@ import csv
 import io
 import zipfile
 
-from web_support import login, page_token
-
 HOSTILE = "<img src=x onerror=alert(1)>.txt"
 
 
-def _first_doc(app, world, project="P1"):
-    with app.app_context():
-        from sqlalchemy import select
-        from core import db
-        from deliverables.models import Deliverable
-        return db.session().scalar(select(Deliverable.id).where(Deliverable.project_id == world.ids[project])
-                                   .order_by(Deliverable.position))
-
-
-def _upload_page(client, d_id, data: bytes, name: str, note: str = "", xhr=True):
-    token = page_token(client, f"/deliverables/{d_id}")
-    headers = {"X-CSRFToken": token, "X-Requested-With": "XMLHttpRequest"} if xhr else {}
-    form = {"file": (io.BytesIO(data), name), "note": note}
-    if not xhr:
-        form["csrf_token"] = token
-    return client.post(f"/deliverables/{d_id}/upload", data=form, headers=headers,
-                       content_type="multipart/form-data")
-
-
-def _sign(client, version_id, d_id, decision="approve", comment="", password="correct horse 1"):
-    token = page_token(client, f"/deliverables/{d_id}")
-    return client.post(f"/versions/{version_id}/sign", data={"csrf_token": token, "decision": decision,
-                                                             "comment": comment, "password": password})
-
-
-def test_portfolio_lists_visible_projects_with_bars(client, world):
-    login(client, "pm")
+def test_portfolio_lists_visible_projects_with_bars(actions, client):
+    actions.login("pm")
     html = client.get("/").get_data(as_text=True)
     assert "智慧园区综合管理平台" in html and "另一个项目" not in html
     assert 'class="bar-row"' in html and "0/" in html
-    login(client, "admin")
+    actions.login("admin")
     html = client.get("/").get_data(as_text=True)
     assert "智慧园区综合管理平台" in html and "另一个项目" in html
 
 
-def test_other_projects_pages_are_404(app, client, world):
-    login(client, "client2")
-    d1 = _first_doc(app, world, "P1")
+def test_other_projects_pages_are_404(actions, client):
+    actions.login("client2")
+    d1 = actions.deliverable(project="P1")["id"]
     for path in ("/projects/P1", f"/deliverables/{d1}", "/projects/P1/register.xlsx", "/portal/P1",
                  "/portal/P1/bundle.zip", "/projects/P1/maintenance", "/projects/NOPE"):
         r = client.get(path)
@@ -57,32 +30,29 @@ def test_other_projects_pages_are_404(app, client, world):
     assert client.get("/projects/P2").status_code == 200
 
 
-def test_upload_sign_download_through_pages(app, client, world, upload):
-    d_id = _first_doc(app, world)
-    login(client, "engineer")
-    r = _upload_page(client, d_id, b"hello handover", "需求说明.txt", note="第一版")
+def test_upload_sign_download_through_pages(actions, client):
+    d_id = actions.deliverable()["id"]
+    actions.login("engineer")
+    r = actions.upload_page(d_id, b"hello handover", "需求说明.txt", note="第一版")
     assert r.status_code == 201 and r.json["version"] == 1
     html = client.get(f"/deliverables/{d_id}").get_data(as_text=True)
     assert "需求说明.txt" in html and "第一版" in html and "已上传 V1" in html
     # pm signs with the password; wrong password signs nothing
-    login(client, "pm")
-    with app.app_context():
-        from core import db
-        from deliverables.models import Deliverable
-        vid = db.session().get(Deliverable, d_id).latest_version_id
-    r = _sign(client, vid, d_id, password="wrong")
+    actions.login("pm")
+    vid = actions.latest_version_id(d_id)
+    r = actions.sign_page(vid, d_id, password="wrong")
     assert r.status_code == 302
     html = client.get(f"/deliverables/{d_id}").get_data(as_text=True)
     assert "密码错误" in html and 'id="sign-form"' in html
-    r = _sign(client, vid, d_id, comment="内容齐全 <b>ok</b>")
+    r = actions.sign_page(vid, d_id, comment="内容齐全 <b>ok</b>")
     html = client.get(f"/deliverables/{d_id}").get_data(as_text=True)
     assert "审核通过" in html and "内容齐全 &lt;b&gt;ok&lt;/b&gt;" in html and 'id="sign-form"' not in html
     # the client cannot download before sign-off, but can sign the latest version
-    login(client, "client")
+    actions.login("client")
     assert client.get(f"/versions/{vid}/download").status_code == 404
     html = client.get(f"/deliverables/{d_id}").get_data(as_text=True)
     assert 'id="sign-form"' in html and 'id="upload-form"' not in html
-    _sign(client, vid, d_id)
+    actions.sign_page(vid, d_id)
     html = client.get(f"/deliverables/{d_id}").get_data(as_text=True)
     assert "已签署" in html and "确认通过" in html
     r = client.get(f"/versions/{vid}/download")
@@ -96,47 +66,44 @@ def test_upload_sign_download_through_pages(app, client, world, upload):
     assert "MANIFEST.csv" in zf.namelist() and any(n.endswith("需求说明.txt") for n in zf.namelist())
 
 
-def test_reject_needs_comment_and_client_cannot_upload(app, client, world):
-    d_id = _first_doc(app, world)
-    login(client, "engineer")
-    _upload_page(client, d_id, b"v1", "a.txt")
-    login(client, "pm")
-    with app.app_context():
-        from core import db
-        from deliverables.models import Deliverable
-        vid = db.session().get(Deliverable, d_id).latest_version_id
-    _sign(client, vid, d_id, decision="reject")
+def test_reject_needs_comment_and_client_cannot_upload(actions, client):
+    d_id = actions.deliverable()["id"]
+    actions.login("engineer")
+    actions.upload_page(d_id, b"v1", "a.txt")
+    actions.login("pm")
+    vid = actions.latest_version_id(d_id)
+    actions.sign_page(vid, d_id, decision="reject")
     assert "驳回时必须填写意见" in client.get(f"/deliverables/{d_id}").get_data(as_text=True)
-    _sign(client, vid, d_id, decision="reject", comment="缺少附录")
+    actions.sign_page(vid, d_id, decision="reject", comment="缺少附录")
     html = client.get(f"/deliverables/{d_id}").get_data(as_text=True)
     assert "已驳回" in html and "缺少附录" in html
-    login(client, "client")
-    r = _upload_page(client, d_id, b"x", "x.txt")
+    actions.login("client")
+    r = actions.upload_page(d_id, b"x", "x.txt")
     assert r.status_code == 403
 
 
-def test_upload_without_csrf_is_refused(app, client, world):
-    d_id = _first_doc(app, world)
-    login(client, "engineer")
+def test_upload_without_csrf_is_refused(actions, client):
+    d_id = actions.deliverable()["id"]
+    actions.login("engineer")
     r = client.post(f"/deliverables/{d_id}/upload", data={"file": (io.BytesIO(b"x"), "x.txt")},
                     content_type="multipart/form-data")
     assert r.status_code == 400
 
 
-def test_empty_upload_and_form_fallback(app, client, world):
-    d_id = _first_doc(app, world)
-    login(client, "engineer")
-    r = _upload_page(client, d_id, b"", "empty.txt")
+def test_empty_upload_and_form_fallback(actions, client):
+    d_id = actions.deliverable()["id"]
+    actions.login("engineer")
+    r = actions.upload_page(d_id, b"", "empty.txt")
     assert r.status_code == 400 and "empty" in r.get_data(as_text=True)
-    r = _upload_page(client, d_id, b"plain form", "plain.txt", xhr=False)
+    r = actions.upload_page(d_id, b"plain form", "plain.txt", xhr=False)
     assert r.status_code == 302
     assert "plain.txt" in client.get(f"/deliverables/{d_id}").get_data(as_text=True)
 
 
-def test_hostile_names_and_comments_are_escaped(app, client, world):
-    d_id = _first_doc(app, world)
-    login(client, "engineer")
-    assert _upload_page(client, d_id, b"x", HOSTILE, note="<script>alert(2)</script>").status_code == 201
+def test_hostile_names_and_comments_are_escaped(actions, client):
+    d_id = actions.deliverable()["id"]
+    actions.login("engineer")
+    assert actions.upload_page(d_id, b"x", HOSTILE, note="<script>alert(2)</script>").status_code == 201
     for path in (f"/deliverables/{d_id}", "/projects/P1"):
         html = client.get(path).get_data(as_text=True)
         assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;.txt" in html
@@ -145,39 +112,35 @@ def test_hostile_names_and_comments_are_escaped(app, client, world):
     assert "<img src=x" not in html
 
 
-def test_markdown_preview_is_sanitised(app, client, world):
-    d_id = _first_doc(app, world)
-    login(client, "engineer")
+def test_markdown_preview_is_sanitised(actions, client):
+    d_id = actions.deliverable()["id"]
+    actions.login("engineer")
     md = b"# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) **bold**\n"
-    _upload_page(client, d_id, md, "readme.md")
-    with app.app_context():
-        from core import db
-        from deliverables.models import Deliverable
-        vid = db.session().get(Deliverable, d_id).latest_version_id
+    actions.upload_page(d_id, md, "readme.md")
+    vid = actions.latest_version_id(d_id)
     html = client.get(f"/versions/{vid}/preview").get_data(as_text=True)
     assert "<h1>Title</h1>" in html and "<strong>bold</strong>" in html
     assert "<script>alert(1)" not in html and "javascript:" not in html
-    _upload_page(client, d_id, b"<b>plain</b>", "notes.txt")
-    with app.app_context():
-        vid2 = db.session().get(Deliverable, d_id).latest_version_id
+    actions.upload_page(d_id, b"<b>plain</b>", "notes.txt")
+    vid2 = actions.latest_version_id(d_id)
     html = client.get(f"/versions/{vid2}/preview").get_data(as_text=True)
     assert "&lt;b&gt;plain&lt;/b&gt;" in html
 
 
-def test_generate_draft_from_page(app, client, world):
-    d_id = _first_doc(app, world)
-    login(client, "pm")
-    token = page_token(client, f"/deliverables/{d_id}")
+def test_generate_draft_from_page(actions, client):
+    d_id = actions.deliverable()["id"]
+    actions.login("pm")
+    token = actions.csrf(f"/deliverables/{d_id}")
     r = client.post(f"/deliverables/{d_id}/draft", data={"csrf_token": token, "format": "md"})
     assert r.status_code == 302
     html = client.get(f"/deliverables/{d_id}").get_data(as_text=True)
     assert ".md" in html and "初稿" in html
 
 
-def test_register_filter_and_exports(app, client, world):
-    d_id = _first_doc(app, world)
-    login(client, "engineer")
-    _upload_page(client, d_id, b"x", "=HYPERLINK(1)+2.txt")
+def test_register_filter_and_exports(actions, client):
+    d_id = actions.deliverable()["id"]
+    actions.login("engineer")
+    actions.upload_page(d_id, b"x", "=HYPERLINK(1)+2.txt")
     html = client.get("/projects/P1?status=draft").get_data(as_text=True)
     assert html.count("data-deliverable=") == 1
     assert client.get("/projects/P1?status=bogus").status_code == 400
@@ -198,39 +161,39 @@ def test_register_filter_and_exports(app, client, world):
     assert client.get("/projects/P1/register.pdf").status_code == 404
 
 
-def test_client_register_shows_only_signed_versions(app, client, world):
-    d_id = _first_doc(app, world)
-    login(client, "engineer")
-    _upload_page(client, d_id, b"secret draft", "draft-only.txt")
-    login(client, "client")
+def test_client_register_shows_only_signed_versions(actions, client):
+    d_id = actions.deliverable()["id"]
+    actions.login("engineer")
+    actions.upload_page(d_id, b"secret draft", "draft-only.txt")
+    actions.login("client")
     html = client.get("/projects/P1").get_data(as_text=True)
     assert "draft-only.txt" not in html
     assert "draft-only.txt" not in client.get("/projects/P1/register.csv").data.decode("utf-8-sig")
 
 
-def test_search_page(app, client, world):
-    d_id = _first_doc(app, world)
-    login(client, "engineer")
-    _upload_page(client, d_id, "机房巡检 交换机端口".encode(), "巡检.txt")
+def test_search_page(actions, client):
+    d_id = actions.deliverable()["id"]
+    actions.login("engineer")
+    actions.upload_page(d_id, "机房巡检 交换机端口".encode(), "巡检.txt")
     html = client.get("/search?q=交换机").get_data(as_text=True)
     assert "<mark>" in html and "巡检.txt" in html
     assert client.get("/search").status_code == 200
     assert client.get("/search?q=x&project=P2").status_code == 404
 
 
-def test_maintenance_pages(app, client, world):
-    login(client, "client")
+def test_maintenance_pages(actions, client):
+    actions.login("client")
     html = client.get("/projects/P1/maintenance").get_data(as_text=True)
     assert "报告故障" in html
-    token = page_token(client, "/projects/P1/maintenance")
+    token = actions.csrf("/projects/P1/maintenance")
     r = client.post("/projects/P1/faults", data={"csrf_token": token, "level": "3", "channel": "phone",
                                                  "title": "<i>核心交换机</i>宕机"})
     assert r.status_code == 302 and "/faults/" in r.headers["Location"]
     html = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "&lt;i&gt;核心交换机&lt;/i&gt;" in html and "P1-F001" in html
     fault_url = r.headers["Location"]
-    login(client, "engineer")
-    token = page_token(client, fault_url)
+    actions.login("engineer")
+    token = actions.csrf(fault_url)
     r = client.post(fault_url + "/events", data={"csrf_token": token, "kind": "respond"})
     assert r.status_code == 302
     r = client.post(fault_url + "/events", data={"csrf_token": token, "kind": "close"})
@@ -240,11 +203,11 @@ def test_maintenance_pages(app, client, world):
     assert "P1-F001" in html  # open fault with its deadline on the portfolio
 
 
-def test_admin_pages(client, world):
-    login(client, "pm")
+def test_admin_pages(actions, client):
+    actions.login("pm")
     assert client.get("/admin/users").status_code == 403
-    login(client, "admin")
-    token = page_token(client, "/admin/users")
+    actions.login("admin")
+    token = actions.csrf("/admin/users")
     r = client.post("/admin/users", data={"csrf_token": token, "username": "newbie", "role": "engineer",
                                           "password": "long enough 1", "display_name": "<b>新人</b>"})
     html = r.get_data(as_text=True)
@@ -254,25 +217,24 @@ def test_admin_pages(client, world):
     r = client.post("/projects/P1/members", data={"csrf_token": token, "username": "newbie"})
     assert "newbie" in client.get("/projects/P1/members").get_data(as_text=True)
     client.post("/admin/users/newbie", data={"csrf_token": token, "action": "update", "role": "engineer"})
-    login(client, "newbie", "long enough 1", expect=401)  # deactivated (checkbox unchecked)
+    actions.login("newbie", "long enough 1", expect=401)  # deactivated (checkbox unchecked)
 
 
-def test_times_are_shown_in_shanghai(app, client, world, clock):
-    d_id = _first_doc(app, world)
-    login(client, "engineer")
-    _upload_page(client, d_id, b"x", "t.txt")  # clock: 2026-11-25 02:00 UTC = 10:00 Shanghai
+def test_times_are_shown_in_shanghai(actions, client, clock):
+    d_id = actions.deliverable()["id"]
+    actions.login("engineer")
+    actions.upload_page(d_id, b"x", "t.txt")  # clock: 2026-11-25 02:00 UTC = 10:00 Shanghai
     assert "2026-11-25 10:00" in client.get(f"/deliverables/{d_id}").get_data(as_text=True)
 
 
-def test_fault_form_download_and_on_demand_record_from_pages(app, client, world):
+def test_fault_form_download_and_on_demand_record_from_pages(actions, client):
     """The maintenance page creates on-demand records; a fault page offers its filled-in form."""
     import io
     from datetime import date
     import docx
-    from maintenance_support import set_project
-    set_project(app, "P1", maintenance_start=date(2026, 11, 2))
-    login(client, "pm")
-    token = page_token(client, "/projects/P1/maintenance")
+    actions.set_project("P1", maintenance_start=date(2026, 11, 2))
+    actions.login("pm")
+    token = actions.csrf("/projects/P1/maintenance")
     r = client.post("/projects/P1/records", data={"csrf_token": token, "record_key": "complaint_form",
                                                   "title": "<b>门禁投诉</b>"})
     assert r.status_code == 302 and "/deliverables/" in r.headers["Location"]
@@ -286,5 +248,5 @@ def test_fault_form_download_and_on_demand_record_from_pages(app, client, world)
     assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
     text = "".join(c.text for t in docx.Document(io.BytesIO(r.data)).tables for row in t.rows for c in row.cells)
     assert "交换机故障" in text
-    login(client, "client2")
+    actions.login("client2")
     assert client.get(fault_url + "/report.docx").status_code == 404

@@ -1,27 +1,15 @@
-"""Helpers for page tests: log in through the form (with its CSRF token)."""
+"""Old names for the page steps, kept for the tests that import them: new tests use the
+`actions` fixture (tests/actions.py), which these call."""
 from __future__ import annotations
 
-import re
-
-from conftest import PASSWORD
-
-TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+from actions import PASSWORD, Actions, csrf_of  # noqa: F401  (csrf_of: re-exported)
 
 
-def csrf_of(html: str) -> str:
-    m = TOKEN_RE.search(html)
-    assert m, "no csrf_token field in the page"
-    return m.group(1)
-
-
-def login(client, username: str, password: str = PASSWORD, expect: int = 302):
-    client.delete_cookie("session")  # switch user: start from a fresh session
-    page = client.get("/login")
-    token = csrf_of(page.get_data(as_text=True))
-    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert r.status_code == expect, r.get_data(as_text=True)[:500]
-    return token
+def login(client, username: str, password: str = PASSWORD, expect: int = 302) -> str:
+    """actions.login for a bare test client."""
+    return Actions(client.application, client).login(username, password, expect)
 
 
 def page_token(client, path: str = "/") -> str:
-    return csrf_of(client.get(path).get_data(as_text=True))
+    """actions.csrf for a bare test client."""
+    return Actions(client.application, client).csrf(path)

@@ -1,15 +1,14 @@
 """Login (password, throttled), logout, and the language switch."""
 from __future__ import annotations
 
-from flask import make_response, redirect, render_template, request, session, url_for
-from sqlalchemy import select
+from flask import current_app, make_response, redirect, render_template, request, session, url_for
 
-from core import audit, db
-from core.auth import check_password, web_user
-from core.models import User
-from web.blueprint import bp, safe_next
+from core import audit, sessions
+from core.auth import authenticate, web_user
+from core.throttle import Locked, client_address
+from web.blueprint import bp
 from web.i18n import COOKIE, LANGS, gettext as _
-from web.login_throttle import get_throttle
+from web.safe_redirect import safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -21,27 +20,25 @@ def login():
         return render_template("login.html", next=next_url, username="", error=None)
     username = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
-    ip = request.remote_addr or ""
-    throttle = get_throttle()
-    wait = throttle.locked_for(username, ip)
-    if wait:
-        error = _("登录失败次数过多，请 {n} 秒后再试。", n=wait)
+    try:
+        user = authenticate(username, password)
+    except Locked as exc:
+        error = _("登录失败次数过多，请 {n} 秒后再试。", n=exc.wait)
         return render_template("login.html", next=next_url, username=username, error=error), 429
-    user = db.session().scalar(select(User).where(User.username == username)) if username else None
-    if user is None or not user.active or not check_password(user, password):
-        throttle.failed(username, ip)
+    if user is None:
         return render_template("login.html", next=next_url, username=username,
                                error=_("用户名或密码错误。")), 401
-    throttle.succeeded(username, ip)
-    session.clear()
-    session["uid"] = user.id
-    session["pwv"] = user.password_hash[-16:]
+    sessions.end(session.get("sid"))  # a session that was open in this browser ends here
+    session.clear()  # a fresh cookie: no session id chosen before login survives it
+    session["sid"] = sessions.start(user, client_address())
     audit.record("user.login", user, object_type="user", object_id=user.id)
     return redirect(next_url)
 
 
 @bp.post("/logout")
 def logout():
+    """End this browser's session on the server: a saved copy of the cookie is worthless."""
+    sessions.end(session.get("sid"))
     session.clear()
     return redirect(url_for("web.login"))
 
@@ -50,5 +47,6 @@ def logout():
 def set_language(code):
     resp = make_response(redirect(safe_next(request.args.get("next"))))
     if code in LANGS:
-        resp.set_cookie(COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True)
+        resp.set_cookie(COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True,
+                        secure=current_app.config["HANDOVER_HTTPS"])
     return resp

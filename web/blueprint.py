@@ -17,10 +17,3 @@ def _require_login():
         return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
     g.user = user
     return None
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only local paths (no scheme, no //host) are followed after login or a language switch."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target

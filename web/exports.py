@@ -1,17 +1,17 @@
 """The register (文档交付清单) as XLSX (openpyxl) or CSV (UTF-8 with BOM, for Excel)."""
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Response, g
 
-from core import access
+from projects import access
 from core.errors import NotFound
+from core.spreadsheet_safe import csv_bytes, xlsx_append
 from portal.download import content_disposition
 from web.blueprint import bp
 from web.filters import localtime
-from web.i18n import STATUS_ZH
+from deliverables.labels import STATUS_ZH
 from web.project_pages import _filters
 from deliverables.registers import RegisterRow, register_rows
 
@@ -31,27 +31,22 @@ def _cells(i: int, r: RegisterRow) -> list:
             "；".join(s.comment for s in r.signoffs if s.comment)]
 
 
-def _safe_cell(value):
-    """Neutralise spreadsheet formulas in user text (=, +, -, @ at the start)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def register_xlsx(project, rows: list[RegisterRow]) -> bytes:
+    # openpyxl takes a while to import: loaded on the first XLSX export, not at start-up.
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Font  # (same reason)
     wb = Workbook()
     ws = wb.active
     ws.title = "文档交付清单"
-    ws.append([f"{project.name}（{project.code}）文档交付清单"])
+    # Every row through xlsx_append: a name like "=HYPERLINK(...)" stays text, never a formula.
+    xlsx_append(ws, [f"{project.name}（{project.code}）文档交付清单"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([f"甲方：{project.client}", "", f"乙方：{project.vendor}"])
-    ws.append(HEADERS)
+    xlsx_append(ws, [f"甲方：{project.client}", "", f"乙方：{project.vendor}"])
+    xlsx_append(ws, HEADERS)
     for c in ws[3]:
         c.font = Font(bold=True)
     for i, r in enumerate(rows, 1):
-        ws.append([_safe_cell(x) for x in _cells(i, r)])
+        xlsx_append(ws, _cells(i, r))
     widths = [6, 14, 36, 10, 9, 36, 12, 12, 17, 20, 12, 17, 12, 17, 30]
     for col, w in zip("ABCDEFGHIJKLMNO", widths):
         ws.column_dimensions[col].width = w
@@ -65,12 +60,8 @@ def register_xlsx(project, rows: list[RegisterRow]) -> bytes:
 
 
 def register_csv(rows: list[RegisterRow]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(HEADERS)
-    for i, r in enumerate(rows, 1):
-        w.writerow([_safe_cell(x) for x in _cells(i, r)])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    """UTF-8 with BOM for Excel; formula-like cells neutralised (core.spreadsheet_safe)."""
+    return csv_bytes([HEADERS, *(_cells(i, r) for i, r in enumerate(rows, 1))])
 
 
 @bp.get("/projects/<code>/register.<fmt>")

@@ -6,6 +6,11 @@ from datetime import date, datetime
 from flask import Flask, g
 
 from core.clock import local_tz, now
+from core.labels import ROLE_ZH
+from deliverables.labels import STATUS_ZH
+from web.i18n import gettext as _
+from core.decision import may_manage_users
+from core.auth import web_user
 
 
 def localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -31,7 +36,6 @@ def filesize(n) -> str:
 
 def remaining(deadline) -> str:
     """'还剩 3小时20分' / '已超 1天2小时' style countdown from core.clock.now (translated by i18n)."""
-    from web.i18n import gettext as _
     if deadline is None:
         return ""
     delta = deadline - now()
@@ -50,13 +54,13 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        from web.i18n import STATUS_ZH, ROLE_ZH
         user = g.get("user")
         if "user" not in g:
             try:
-                from core.auth import web_user
                 user = web_user()
             except Exception:  # error pages must render whatever failed
                 user = None
         return {"current_user": user, "STATUS_ZH": STATUS_ZH, "ROLE_ZH": ROLE_ZH,
+                # the navigation's 管理 link (projects.permissions answers, templates never check roles)
+                "can_manage_users": user is not None and bool(may_manage_users(user)),
                 "now": now(), "tz_name": str(local_tz())}

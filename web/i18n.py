@@ -1,39 +1,24 @@
 """UI language: zh-CN by default, English on request (/lang/en sets the `lang` cookie).
 
 The Chinese UI string is the message id; translations live in standard gettext catalogs
-(translations/<lang>/LC_MESSAGES/messages.po, read with Babel's PO parser at start-up, so
-translators use their usual tools and nothing needs compiling). A test checks that every
-string used by the templates and pages has an English entry.
+(translations/<lang>/LC_MESSAGES/messages.po, read with Babel's PO parser at start-up by
+core.messages, so translators use their usual tools and nothing needs compiling). A test
+checks that every string used by the templates and pages has an English entry. Error
+messages are looked up by code (core.messages.error_message); labels come from
+core.labels, deliverables.labels and maintenance.labels.
 """
 from __future__ import annotations
 
 from flask import Flask, request
 from markupsafe import Markup
 
-from functools import lru_cache
-from pathlib import Path
+from core.errors import HandoverError
+from core.labels import ROLE_ZH  # noqa: F401  (re-exported for the templates and tests)
+from core.messages import LANGS, catalog, error_message, message_of, translate  # noqa: F401  (catalog re-exported)
+from deliverables.labels import STATUS_ZH, display_name  # noqa: F401  (STATUS_ZH re-exported)
+from maintenance.labels import fault_ref_of
 
-from babel.messages.pofile import read_po
-
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
-
-
-@lru_cache(maxsize=None)
-def catalog(lang: str) -> dict[str, str]:
-    """msgid -> msgstr of `lang` (untranslated and fuzzy entries left out)."""
-    path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return {}
-    with open(path, "rb") as fh:
-        po = read_po(fh, locale=lang)
-    return {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
-
-LANGS = ("zh", "en")
 COOKIE = "lang"
-
-STATUS_ZH = {"missing": "缺失", "draft": "草稿", "in_review": "审核中", "rejected": "已驳回",
-             "signed_off": "已签署"}
-ROLE_ZH = {"admin": "系统管理员", "pm": "项目经理", "engineer": "实施工程师", "client": "甲方代表"}
 
 
 def current_lang() -> str:
@@ -46,11 +31,15 @@ def current_lang() -> str:
 
 def gettext(message: str, **kw) -> str:
     """`message` (Chinese) in the current language, formatted with `kw`."""
-    if current_lang() == "en":
-        message = catalog("en").get(message, message)
+    message = translate(message, current_lang())
     if kw:
         message = message.format(**kw)
     return message
+
+
+def error_text(exc: HandoverError) -> str:
+    """An operation error's message in the current UI language (looked up by its code)."""
+    return message_of(exc, current_lang())
 
 
 def init_app(app: Flask) -> None:
@@ -62,3 +51,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["_"] = _jinja_gettext
     app.jinja_env.globals["current_lang"] = current_lang
+    app.jinja_env.globals["error_message"] = lambda code, params=None, fallback=None: error_message(
+        code, current_lang(), params, fallback)
+    app.jinja_env.globals["deliverable_name"] = lambda d: display_name(d, current_lang())
+    app.jinja_env.globals["fault_ref"] = fault_ref_of

@@ -2,34 +2,24 @@
 and the recurring-records calendar. Same operations as api/maintenance_views.py."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import flash, g, redirect, render_template, request, url_for
 
 from catalog import get_catalog
-from core import access, db
-from core.clock import local_tz
-from core.errors import HandoverError, UserValueError
+from projects import access, permissions
+from core.errors import UserValueError
 from maintenance import faults as ops
 from maintenance import records, reports
+from maintenance.labels import EVENT_ZH, FAULT_STATUS_ZH, fault_ref_of, fault_report_filename
 from maintenance.sla_rules import get_rules
 from portal.download import DOCX_MIME, attachment_response
-from web.error_text import error_text
+from web.form_errors import returns_to
+from web.form_input import form_datetime, form_text
 from web.blueprint import bp
 from web.i18n import gettext as _
 
-EVENT_ZH = {"respond": "响应", "restore": "恢复", "close": "关闭", "hold_level": "同意保持级别", "note": "备注"}
-FAULT_STATUS_ZH = {"open": "处理中", "restored": "已恢复", "closed": "已关闭"}
-
-
-def _local_datetime(raw: str | None) -> datetime | None:
-    """A <input type=datetime-local> value, read in HANDOVER_TZ; empty = now."""
-    if not raw:
-        return None
-    try:
-        return datetime.fromisoformat(raw).replace(tzinfo=local_tz())
-    except ValueError:
-        raise UserValueError(_("时间格式不对。"), "invalid_datetime")
+# Lists show each fault as the rule says it is now (level, deadlines, escalations, breaches):
+# the pages read, the worker's tick writes.
+bp.add_app_template_global(ops.live_state, "fault_live")
 
 
 @bp.get("/projects/<code>/maintenance")
@@ -42,30 +32,27 @@ def maintenance_page(code):
     rules = get_rules()
     on_demand = [r for r in get_catalog().records if r.rhythm == "on_demand"]
     return render_template("maintenance.html", project=project, faults=fault_list, records=items, rules=rules,
-                           status=status, on_demand=on_demand, can_create=user.role in records.CREATE_ROLES, breaches=ops.breaches, FAULT_STATUS_ZH=FAULT_STATUS_ZH)
+                           status=status, on_demand=on_demand, can={"create_record": bool(permissions.may_create_record(user, project)),
+                                                   "report_fault": bool(permissions.may_report_fault(user, project))}, FAULT_STATUS_ZH=FAULT_STATUS_ZH)
 
 
 @bp.post("/projects/<code>/faults")
 def report_fault_page(code):
     user = g.user
     project = access.get_project(user, code)
+    returns_to(url_for("web.maintenance_page", code=project.code))
     try:
-        try:
-            level = int(request.form.get("level", ""))
-        except ValueError:
-            raise UserValueError(_("请选择故障级别。"), "invalid_level")
-        title = (request.form.get("title") or "").strip()
-        if not title:
-            raise UserValueError(_("请填写故障标题。"), "missing_field")
-        fault = ops.report_fault(user, project, level=level, title=title[:200],
-                                 description=(request.form.get("description") or "").strip()[:10000],
-                                 channel=request.form.get("channel", ""),
-                                 reported_at=_local_datetime(request.form.get("reported_at")))
-    except HandoverError as exc:
-        db.session().rollback()
-        flash(error_text(exc), "error")
-        return redirect(url_for("web.maintenance_page", code=project.code))
-    flash(_("已登记故障 {ref}。", ref=f"{project.code}-F{fault.number:03d}"), "ok")
+        level = int(request.form.get("level", ""))
+    except ValueError:
+        raise UserValueError("Choose the fault's level.", "invalid_level") from None
+    title = form_text("title", max_len=200)
+    if not title:
+        raise UserValueError("The fault needs a title.", "missing_title")
+    fault = ops.report_fault(user, project, level=level, title=title,
+                             description=form_text("description", max_len=10000, multiline=True),
+                             channel=request.form.get("channel", ""),
+                             reported_at=form_datetime("reported_at"))
+    flash(_("已登记故障 {ref}。", ref=fault_ref_of(fault)), "ok")
     return redirect(url_for("web.fault_page", fault_id=fault.id))
 
 
@@ -73,10 +60,9 @@ def report_fault_page(code):
 def fault_page(fault_id):
     user = g.user
     fault = ops.get_fault(user, fault_id)
-    ops.sync_escalations(fault)
-    allowed = [k for k in ops.EVENT_KINDS if user.role in ops.EVENT_ROLES[k]]
+    allowed = permissions.fault_actions(user, fault)  # exactly what add_event would accept now
     return render_template("fault.html", fault=fault, project=fault.project, rules=get_rules(),
-                           breached=ops.breaches(fault), allowed=allowed, EVENT_ZH=EVENT_ZH,
+                           live=ops.live_state(fault), allowed=allowed, EVENT_ZH=EVENT_ZH,
                            FAULT_STATUS_ZH=FAULT_STATUS_ZH)
 
 
@@ -84,8 +70,7 @@ def fault_page(fault_id):
 def fault_report_page(fault_id):
     """The fault's 故障申报表, filled in (same as GET /api/faults/<id>/report.docx)."""
     fault = ops.get_fault(g.user, fault_id)
-    name = f"{fault.project.code}-F{fault.number:03d}-故障申报表.docx"
-    return attachment_response(reports.fault_report_docx(fault), name, DOCX_MIME)
+    return attachment_response(reports.fault_report_docx(fault), fault_report_filename(fault), DOCX_MIME)
 
 
 @bp.post("/projects/<code>/records")
@@ -93,13 +78,9 @@ def create_record_page(code):
     """Create an on-demand record (complaint form, expansion or upgrade plan)."""
     user = g.user
     project = access.get_project(user, code)
-    try:
-        d = records.create_event_record(user, project, request.form.get("record_key", ""),
-                                        (request.form.get("title") or "").strip()[:200])
-    except HandoverError as exc:
-        db.session().rollback()
-        flash(error_text(exc), "error")
-        return redirect(url_for("web.maintenance_page", code=project.code))
+    returns_to(url_for("web.maintenance_page", code=project.code))
+    d = records.create_event_record(user, project, request.form.get("record_key", ""),
+                                    form_text("title", max_len=200))
     flash(_("已新建记录 {name}。", name=d.title or d.period), "ok")
     return redirect(url_for("web.deliverable_page", deliverable_id=d.id))
 
@@ -109,14 +90,10 @@ def fault_event_page(fault_id):
     user = g.user
     fault = ops.get_fault(user, fault_id)
     kind = request.form.get("kind", "")
-    try:
-        if kind not in ops.EVENT_KINDS:
-            raise UserValueError(_("未知操作。"), "invalid_choice")
-        ops.add_event(user, fault, kind, at=_local_datetime(request.form.get("at")),
-                      note=(request.form.get("note") or "").strip()[:4000])
-    except HandoverError as exc:
-        db.session().rollback()
-        flash(error_text(exc), "error")
-    else:
-        flash(_("已记录：{what}", what=_(EVENT_ZH[kind])), "ok")
+    returns_to(url_for("web.fault_page", fault_id=fault_id))
+    if kind not in ops.EVENT_KINDS:
+        raise UserValueError(f"Unknown action '{kind}'.", "unknown_action")
+    ops.add_event(user, fault, kind, at=form_datetime("at"),
+                  note=form_text("note", max_len=4000, multiline=True))
+    flash(_("已记录：{what}", what=_(EVENT_ZH[kind])), "ok")
     return redirect(url_for("web.fault_page", fault_id=fault_id))

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import g, render_template
 
 from catalog import get_catalog
-from core import access, db
+from core import db
+from projects import access
 from portal.bundle import bundle_entries, bundle_response
 from web.blueprint import bp
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import g, render_template, request
 
 from catalog import get_catalog
-from core import access, db
+from core import db
+from projects import access, permissions
 from core.errors import UserValueError
+from maintenance import faults, records
 from deliverables.models import STATUSES
 from phases.completeness import completeness, fetch_rows, portfolio as portfolio_of
 from web.blueprint import bp
@@ -14,10 +16,6 @@ from deliverables.registers import register_rows
 
 def maintenance_alerts(project) -> dict:
     """Open faults with their deadlines and overdue records of `project` (empty without maintenance)."""
-    try:
-        from maintenance import faults, records
-    except ImportError:
-        return {"faults": [], "records": []}
     open_faults = faults.list_faults(project, "open")
     overdue = [i for i in records.list_records(project) if i.status == "overdue"] if project.maintenance_start else []
     return {"faults": open_faults, "records": overdue}
@@ -61,4 +59,5 @@ def project_register(code):
     c = completeness(fetch_rows([project.id]))
     return render_template("register.html", project=project, by_phase=by_phase, phases=cat.phases,
                            statuses=STATUSES, phase=phase, status=status, c=c,
-                           alerts=maintenance_alerts(project))
+                           alerts=maintenance_alerts(project),
+                           can={"manage_members": bool(permissions.may_manage_members(user, project))})

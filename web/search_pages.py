@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from flask import g, render_template, request
 
+import search as search_facade
+
 from catalog import get_catalog
-from core import access, db
+from core import db
+from projects import access
 from deliverables.models import STATUSES
 from web.blueprint import bp
 
@@ -13,7 +16,6 @@ PAGE = 20
 
 @bp.get("/search")
 def search_page():
-    import search as search_facade
     user = g.user
     cat = get_catalog()
     q = (request.args.get("q") or "").strip()[:500]

@@ -202,7 +202,7 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
         return 0, []
     stmt = visible_versions(user, filters, all_versions)
     if len(matched) <= 500:
-        from deliverables.models import Version
+        from deliverables.models import Version  # late: deliverables.versions imports the search facade
         stmt = stmt.where(Version.id.in_(list(matched)))
     rows = [(vid, matched[vid], created) for vid, created in db.session().execute(stmt) if vid in matched]
     rows.sort(key=lambda r: (-r[1], -r[2].timestamp(), -r[0]))

@@ -1,7 +1,6 @@
-"""Who may see what: the one place every surface (API, pages, search, bundles) asks.
+"""Who sees which deliverable and version (given the project is visible: projects.access).
 
 Rules:
-- admin sees every project; everyone else sees the projects they are a member of.
 - a client sees, of the versions, only the signed-off ones (Version.signed_off_at set).
 - a client may sign the latest version of a deliverable of its project (get_version_to_sign)
   without seeing it in lists, search or downloads until it is signed off.
@@ -9,25 +8,19 @@ Rules:
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select, true
+from sqlalchemy import or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import db
 from core.errors import NotFound
 from core.models import User
-
-
-def project_filter(user: User) -> ColumnElement[bool]:
-    """SQL condition on Project.id: the projects `user` may see."""
-    from deliverables.models import Membership, Project
-    if user.role == "admin":
-        return true()
-    return Project.id.in_(select(Membership.project_id).where(Membership.user_id == user.id))
+from deliverables.models import Deliverable, Version
+from projects.access import project_filter
+from projects.models import Project
 
 
 def version_filter(user: User) -> ColumnElement[bool]:
     """SQL condition on Version: the versions `user` may see, given the project is visible."""
-    from deliverables.models import Version
     if user.role == "client":
         return Version.signed_off_at.is_not(None)
     return true()
@@ -36,61 +29,35 @@ def version_filter(user: User) -> ColumnElement[bool]:
 def latest_version_column(user: User):
     """Deliverable column holding the version `user` sees as "latest": a client's latest
     is the latest signed-off version (the Python twin of version_filter for registers)."""
-    from deliverables.models import Deliverable
     return Deliverable.latest_signed_version_id if user.role == "client" else Deliverable.latest_version_id
 
 
-def visible_projects(user: User) -> Select:
-    from deliverables.models import Project
-    return select(Project).where(project_filter(user)).order_by(Project.code)
-
-
-def is_member(user: User, project_id: int) -> bool:
-    from deliverables.models import Membership
-    if user.role == "admin":
-        return True
-    return db.session().scalar(select(Membership.id).where(
-        Membership.user_id == user.id, Membership.project_id == project_id)) is not None
-
-
-def get_project(user: User, code: str):
-    """The project with `code` if `user` may see it, else NotFound."""
-    from deliverables.models import Project
-    project = db.session().scalar(select(Project).where(Project.code == code, project_filter(user)))
-    if project is None:
-        raise NotFound(f"No project '{code}'.", "project_not_found")
-    return project
-
-
-def get_deliverable(user: User, deliverable_id: int):
-    from deliverables.models import Deliverable, Project
+def get_deliverable(user: User, deliverable_id: int) -> Deliverable:
     d = db.session().scalar(select(Deliverable).join(Project).where(
         Deliverable.id == deliverable_id, project_filter(user)))
     if d is None:
-        raise NotFound(f"No deliverable {deliverable_id}.", "deliverable_not_found")
+        raise NotFound(f"No deliverable {deliverable_id}.", "deliverable_not_found", deliverable_id=deliverable_id)
     return d
 
 
-def get_version(user: User, version_id: int):
-    from deliverables.models import Deliverable, Project, Version
+def get_version(user: User, version_id: int) -> Version:
     v = db.session().scalar(select(Version).join(Deliverable).join(Project).where(
         Version.id == version_id, project_filter(user), version_filter(user)))
     if v is None:
-        raise NotFound(f"No version {version_id}.", "version_not_found")
+        raise NotFound(f"No version {version_id}.", "version_not_found", version_id=version_id)
     return v
 
 
-def get_version_to_sign(user: User, version_id: int):
+def get_version_to_sign(user: User, version_id: int) -> Version:
     """A version `user` may sign: as get_version, except that a client may also reach the
     latest version of a deliverable (not yet signed off, so otherwise invisible to them)."""
-    from deliverables.models import Deliverable, Project, Version
     cond = version_filter(user)
     if user.role == "client":
         cond = or_(cond, Version.id == Deliverable.latest_version_id)
     v = db.session().scalar(select(Version).join(Deliverable, Deliverable.id == Version.deliverable_id).join(Project)
                             .where(Version.id == version_id, project_filter(user), cond))
     if v is None:
-        raise NotFound(f"No version {version_id}.", "version_not_found")
+        raise NotFound(f"No version {version_id}.", "version_not_found", version_id=version_id)
     return v
 
 

@@ -1,0 +1,121 @@
+"""Bounded text extraction: a subprocess with CPU, memory and output limits and a wall clock.
+
+Callers run it before their database transaction starts (an upload: before its version
+number is reserved), so a hostile file costs at most the limits and never holds a lock.
+Plain-text types are read in-process: reading is capped (extract.MAX_CHARS * 4 bytes)
+and decoding is linear, so they need no sandbox. The outcome is an Extraction: the text,
+or status "failed" with the reason, or "not_supported" for types without extraction.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from search import extract
+
+log = logging.getLogger("handover.search")
+
+EXTRACTED, NOT_SUPPORTED, FAILED = "extracted", "not_supported", "failed"
+STATUSES = (EXTRACTED, NOT_SUPPORTED, FAILED)
+MAX_OUTPUT = extract.MAX_CHARS * 4 + 1024  # UTF-8 bytes of MAX_CHARS characters, at most
+STARTUP_SECONDS = 2.0  # wall-clock allowance for starting the interpreter
+
+
+@dataclass(frozen=True)
+class Extraction:
+    status: str
+    text: str = ""
+    error: str = ""
+    peak_kib: int | None = None  # the subprocess's peak resident memory, when it ran one
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = 20.0
+    memory_mb: int = 512
+
+    @classmethod
+    def from_app(cls, app=None) -> "Limits":
+        cfg = (app or current_app).config
+        return cls(float(cfg["HANDOVER_EXTRACT_SECONDS"]), int(cfg["HANDOVER_EXTRACT_MEMORY_MB"]))
+
+
+def clean_text(text: str) -> str:
+    """What we store and index: NFKC, without NUL characters."""
+    return unicodedata.normalize("NFKC", text).replace("\x00", " ")
+
+
+def extract_file(path: Path | str, filename: str, limits: Limits | None = None) -> Extraction:
+    """The text of the blob at `path` (type judged by `filename`), within `limits`.
+    Never raises for the file's content; call it outside any write transaction."""
+    limits = limits or Limits.from_app()
+    kind = extract.kind_of(filename)
+    if kind is None:
+        return Extraction(NOT_SUPPORTED)
+    if kind == "text":
+        try:
+            return Extraction(EXTRACTED, clean_text(extract.extract(path, filename)))
+        except OSError as exc:
+            return Extraction(FAILED, error=f"unreadable: {exc.strerror or exc}")
+    result = _run(Path(path), filename, limits)
+    if result.status == FAILED:
+        log.warning("no text extracted from %s: %s", filename, result.error)
+    return result
+
+
+def _run(path: Path, filename: str, limits: Limits) -> Extraction:
+    cpu = max(1, math.ceil(limits.seconds))
+    name = "file" + Path(filename).suffix.lower().replace("\x00", "")  # the type is all the child needs
+    cmd = [sys.executable, "-P", extract.__file__, str(path), name, str(cpu),
+           str(limits.memory_mb * 1024 * 1024), str(MAX_OUTPUT)]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, close_fds=True)
+        try:
+            rc = proc.wait(timeout=limits.seconds + STARTUP_SECONDS)
+        except subprocess.TimeoutExpired:
+            peak = extract.peak_kib(proc.pid)
+            proc.kill()
+            proc.wait()
+            return Extraction(FAILED, error=f"time limit exceeded ({limits.seconds:g} s)", peak_kib=peak)
+        err.seek(max(0, err.seek(0, os.SEEK_END) - 4000))  # the end: reason and peak
+        reason, peak = _parse_stderr(err.read().decode("utf-8", "replace"))
+        if rc == 0:
+            out.seek(0)
+            text = clean_text(out.read(MAX_OUTPUT).decode("utf-8", "replace"))
+            return Extraction(EXTRACTED, text, peak_kib=peak)
+    return Extraction(FAILED, error=_failure(rc, reason, cpu, limits)[:300], peak_kib=peak)
+
+
+def _parse_stderr(raw: str) -> tuple[str, int | None]:
+    """(reason, peak KiB) from the child's stderr (see search.extract.main): the reason is
+    the line before the peak (library warnings may come first)."""
+    head, _, last = raw.rstrip("\n").rpartition("\n")
+    if last.startswith("peak_kib="):
+        lines = head.strip().splitlines()
+        try:
+            return (lines[-1].strip() if lines else ""), int(last[len("peak_kib="):])
+        except ValueError:
+            pass
+    return raw.strip(), None
+
+
+def _failure(rc: int, reason: str, cpu: int, limits: Limits) -> str:
+    if rc == extract.EXIT_MEMORY or "MemoryError" in reason or "out of memory" in reason:
+        return f"memory limit exceeded ({limits.memory_mb} MiB)"
+    if rc in (extract.EXIT_CPU, -signal.SIGXCPU, -signal.SIGKILL):
+        return f"time limit exceeded ({cpu} s of CPU)"
+    if rc == -signal.SIGXFSZ:
+        return "output limit exceeded"
+    if rc == extract.EXIT_REFUSED:
+        return f"unreadable: {reason}"
+    return f"extractor failed (exit {rc}): {reason[-200:]}"
