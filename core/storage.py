@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable
@@ -150,12 +151,25 @@ def _held(path: Path) -> bool:
     return False
 
 
+# A temp file exists for a moment before its writer locks it (mkstemp, then flock): only
+# files at least this old are judged, so a process starting up never takes a new upload's file.
+TEMP_MIN_AGE_SECONDS = 60
+
+
+def _old_enough(path: Path) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime >= TEMP_MIN_AGE_SECONDS
+    except FileNotFoundError:
+        return False
+
+
 def leftover_temp_files() -> list[Path]:
-    """Temp files no live writer holds: leftovers of a crashed or killed process."""
+    """Temp files no live writer holds (and older than a minute): leftovers of a crashed or
+    killed process."""
     directory = temp_dir()
     if not directory.is_dir():
         return []
-    return [p for p in sorted(directory.iterdir()) if p.is_file() and not _held(p)]
+    return [p for p in sorted(directory.iterdir()) if p.is_file() and _old_enough(p) and not _held(p)]
 
 
 def sweep_temp_files() -> list[Path]:

@@ -86,15 +86,22 @@ def test_leftover_temp_files_go_at_start_up_and_live_ones_stay(app):
     live = tmp / "up-live"
     fh = open(live, "wb")  # an upload in progress: its writer holds the lock (core.storage.open_temp)
     fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    just_made = tmp / "up-just-made"  # created a moment ago; its writer is about to lock it
+    just_made.write_bytes(b"")
+    old = time.time() - 3600  # the crash was an hour ago
+    os.utime(dead, (old, old))
+    os.utime(live, (old, old))
     try:
         started = create_app({"HANDOVER_DATA": app.config["HANDOVER_DATA"], "DATABASE_URL": app.config["DATABASE_URL"],
                               "SECRET_KEY": "test"})
         started.extensions["handover.db"].kw["bind"].dispose()
         assert not dead.exists(), "start-up removes temp files nobody writes"
         assert live.exists(), "start-up keeps a temp file a live upload holds"
+        assert just_made.exists(), "start-up keeps a temp file too new to judge"
         with app.app_context():
             assert repair() == []
     finally:
+        just_made.unlink()
         fh.close()
     with app.app_context():  # the writer is gone: the periodic job (or fsck --repair) removes it
         assert repair() == [live] and not live.exists()
