@@ -29,15 +29,19 @@ def sqlite_path(url: str) -> Path:
     return Path(url.split("sqlite:///", 1)[1])
 
 
-def _snapshot_sqlite(url: str, target: Path) -> None:
+def copy_sqlite(source: Path, target: Path) -> None:
     """SQLite's online backup API: one consistent copy while writers go on (WAL)."""
-    src = sqlite3.connect(sqlite_path(url), timeout=30)
+    src = sqlite3.connect(source, timeout=30)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)
     finally:
         dst.close()
         src.close()
+
+
+def _snapshot_sqlite(url: str, target: Path) -> None:
+    copy_sqlite(sqlite_path(url), target)
 
 
 def _snapshot_postgresql(url: str, target: Path) -> None:

@@ -9,7 +9,6 @@ needs a PostgreSQL server, and we do not pretend otherwise.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Callable
@@ -20,7 +19,7 @@ from sqlalchemy import inspect, select, text
 import schema
 import search
 from backup import manifest as mf
-from backup.create import KEY_FILES, libpq_url, sqlite_path
+from backup.create import KEY_FILES, copy_sqlite, libpq_url, sqlite_path
 from core import db
 from core.db import make_engine
 from core.migrate import upgrade
@@ -50,13 +49,7 @@ def _require_empty(data: Path, engine) -> None:
 def _restore_sqlite_file(src: Path, url: str) -> None:
     target = sqlite_path(url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(src)
-    dest = sqlite3.connect(target)
-    try:
-        source.backup(dest)
-    finally:
-        dest.close()
-        source.close()
+    copy_sqlite(src, target)
 
 
 def _copy_rows_sqlite_to_postgresql(src: Path, engine, echo) -> None:

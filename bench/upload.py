@@ -21,14 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-FLASK = [sys.executable, "-m", "flask", "--app", "app"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serving import FLASK, ROOT, free_port  # noqa: E402
 
 
 def rss_kib(pid: int, field: str) -> int:
