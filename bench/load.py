@@ -32,6 +32,7 @@ class Stats:
         self.lock = threading.Lock()
         self.times = {"page": [], "api": []}
         self.errors: list[str] = []
+        self.conflicts = 0  # 409 on signing: a newer version arrived meanwhile (the rule, not a fault)
 
     def timed(self, kind: str, fn, *args, **kw):
         t = time.perf_counter()
@@ -44,7 +45,9 @@ class Stats:
         ms = (time.perf_counter() - t) * 1000
         with self.lock:
             self.times[kind].append(ms)
-            if r.status_code >= 400:
+            if r.status_code == 409 and r.request.method == "POST" and r.url.endswith("/signoffs"):
+                self.conflicts += 1
+            elif r.status_code >= 400:
                 self.errors.append(f"{kind} {r.request.method} {r.url} -> {r.status_code}")
         return r
 
@@ -101,7 +104,7 @@ def run(kind: str, users: int, minutes: float) -> None:
                 t.join()
             took = time.monotonic() - started
     total = sum(len(v) for v in stats.times.values())
-    print(f"{kind:9} {users} users {took:6.0f} s  requests {total:6d} ({total / took:5.1f}/s)  errors {len(stats.errors)}"
+    print(f"{kind:9} {users} users {took:6.0f} s  requests {total:6d} ({total / took:5.1f}/s)  errors {len(stats.errors)} (sign 409s {stats.conflicts})"
           f"  page p50/p95/max {pct(stats.times['page'], 50):6.0f}/{pct(stats.times['page'], 95):6.0f}/"
           f"{max(stats.times['page'] or [0]):6.0f} ms"
           f"  api p50/p95/max {pct(stats.times['api'], 50):6.0f}/{pct(stats.times['api'], 95):6.0f}/"
