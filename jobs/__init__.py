@@ -8,8 +8,8 @@ failed`), never silently dropped. Jobs are idempotent: two workers may run the s
 """
 from __future__ import annotations
 
-from flask import Flask, current_app
-from huey import Huey, crontab
+from flask import Flask
+from huey import crontab
 
 from jobs.health import bp as health_bp
 from jobs.queue import make_huey
@@ -36,12 +36,3 @@ def init_app_queue(app: Flask) -> None:
     # Every minute, so that escalation and record instances never wait for a page view.
     # The lock keeps two workers on one queue from ticking at once; run_tick is idempotent anyway.
     register_job(app, huey, "sla_tick", _sla_tick, schedule=crontab(minute="*"), lock="sla-tick")
-
-
-def queue(app: Flask | None = None) -> Huey:
-    return (app or current_app).extensions["huey"]
-
-
-def enqueue(name: str, *args):
-    """Queue the job registered as `name` with `args` (JSON-serialisable)."""
-    return current_app.extensions["huey_tasks"][name](*args)

@@ -13,9 +13,7 @@ import asyncio
 import io
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -252,4 +250,3 @@ def test_two_app_servers_share_everything(app, world, backend, tmp_path):
         finally:
             for proc in procs:
                 _stop(proc)
-    shutil.rmtree(tmp_path / "unused", ignore_errors=True)
