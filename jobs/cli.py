@@ -13,6 +13,7 @@ from sqlalchemy import select
 from core import db
 from core.clock import iso, now
 from jobs.models import JobFailure
+from jobs.worker import run_worker
 
 jobs_cli = AppGroup("jobs", help="Background jobs: failures after the last try.")
 
@@ -29,11 +30,9 @@ def worker_command(threads):
     """Run background jobs (SLA tick every minute, queued work) until stopped (Ctrl-C / SIGTERM)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     huey = current_app.extensions["huey"]
-    click.echo(f"worker: queue {type(huey.storage).__name__}, {threads or default_threads()} threads, "
-               f"jobs: {', '.join(sorted(current_app.extensions['huey_tasks']))}")
-    consumer = huey.create_consumer(workers=threads or default_threads(), worker_type="thread", periodic=True,
-                                    check_worker_health=True)
-    consumer.run()
+    banner = (f"worker: queue {type(huey.storage).__name__}, {threads or default_threads()} threads, "
+              f"jobs: {', '.join(sorted(current_app.extensions['huey_tasks']))}")
+    run_worker(huey, threads or default_threads(), banner)
 
 
 @jobs_cli.command("failed")

@@ -5,7 +5,6 @@ when it answers at 127.0.0.1:6379."""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core import db
+from processes import stop, wait_for, wait_for_line
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -57,29 +57,13 @@ def _env(app) -> dict:
 
 
 def _start_worker(app, log_path):
-    log = open(log_path, "ab")
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", "--threads", "2"],
-                            cwd=ROOT, env=_env(app), stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-
-def _stop(proc) -> int:
-    proc.send_signal(signal.SIGINT)
-    try:
-        return proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        return proc.wait()
-
-
-def _wait_for(predicate, seconds=45.0, every=0.2):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    return predicate()
+    """A worker process, returned once it is up (a Ctrl-C from then on is a graceful stop)."""
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", "--threads", "2"],
+                                cwd=ROOT, env=_env(app), stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    wait_for_line(log_path, "worker: queue", proc)
+    return proc
 
 
 def _counts(app):
@@ -119,9 +103,9 @@ def test_worker_process_ticks_the_sla_clock(queue_app, client, world, tmp_path):
         app.extensions["huey_tasks"]["sla_tick"]()  # what the scheduler queues every minute
     worker = _start_worker(app, tmp_path / "worker.log")
     try:
-        counts = _wait_for(lambda: (c := _counts(app))["escalations"] and c["records"] and c)
+        counts = wait_for(lambda: (c := _counts(app))["escalations"] and c["records"] and c)
     finally:
-        code = _stop(worker)
+        code = stop(worker)
     log = (tmp_path / "worker.log").read_text(errors="replace")
     assert counts and counts["escalations"] >= 3, log
     assert counts["records"] > 0 and counts["records"] == counts["record_keys"]
@@ -139,9 +123,9 @@ def test_two_workers_never_escalate_twice(queue_app, client, world, tmp_path):
     workers = [_start_worker(app, tmp_path / f"worker{i}.log") for i in range(2)]
     try:
         queue = app.extensions["huey"]
-        _wait_for(lambda: queue.storage.queue_size() == 0 and _counts(app)["escalations"] > 0)
+        wait_for(lambda: queue.storage.queue_size() == 0 and _counts(app)["escalations"] > 0)
     finally:
-        codes = [_stop(w) for w in workers]
+        codes = [stop(w) for w in workers]
     counts = _counts(app)
     assert counts["escalations"] >= 3
     assert counts["escalation_audits"] == counts["escalations"]  # each escalation written once
@@ -167,10 +151,10 @@ def test_failing_job_is_retried_with_backoff_then_recorded(queue_app, runner):
     consumer = huey.create_consumer(workers=1, periodic=False, scheduler_interval=1)
     consumer.start()
     try:
-        assert _wait_for(lambda: len(tries) >= 3, seconds=30)
+        assert wait_for(lambda: len(tries) >= 3, seconds=30)
         with app.app_context():
             from jobs.models import JobFailure
-            row = _wait_for(lambda: db.session().scalar(select(JobFailure)), seconds=10)
+            row = wait_for(lambda: db.session().scalar(select(JobFailure)), seconds=10)
     finally:
         consumer.stop(graceful=True)
     assert len(tries) == 3

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 
 from conftest import PASSWORD
 from core import db
+from processes import stop, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_URL = os.environ.get("HANDOVER_TEST_DATABASE_URL", "")
@@ -130,18 +131,6 @@ def _wait_http(url: str, seconds: float = 90) -> None:
     raise AssertionError(f"{url} did not come up")
 
 
-def _stop(proc) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
-
-
 def _login(session: requests.Session, base: str, username: str, password: str) -> requests.Response:
     page = session.get(f"{base}/login", timeout=20)
     token = TOKEN_RE.search(page.text).group(1)
@@ -238,9 +227,7 @@ def test_two_app_servers_share_everything(app, world, backend, tmp_path):
                             s.scalar(select(func.count()).select_from(AuditEntry)
                                      .where(AuditEntry.action == "fault.escalate")),
                             app.extensions["huey"].storage.queue_size())
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline and (counts()[0] == 0 or counts()[2] > 0):
-                time.sleep(0.5)
+            wait_for(lambda: counts()[0] > 0 and counts()[2] == 0, seconds=90, every=0.5)
             escalations, audited, pending = counts()  # each escalation and its audit entry commit together
             assert escalations >= 3 and audited == escalations and pending == 0
         except BaseException:
@@ -249,4 +236,4 @@ def test_two_app_servers_share_everything(app, world, backend, tmp_path):
             raise
         finally:
             for proc in procs:
-                _stop(proc)
+                stop(proc, signal.SIGTERM)
