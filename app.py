@@ -8,6 +8,7 @@ from flask import Flask
 
 import jobs
 import maintenance
+import renditions
 import search
 from api import register as register_api
 from cli import register as register_cli
@@ -50,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_upload(app)
 
     search.init_app(app)  # new versions' text is indexed
+    renditions.init_app(app)  # new versions get a PDF rendition from the worker
     maintenance.init_app(app)  # facts maintenance gives generated drafts
     jobs.init_app(app)  # the queue, its jobs and /healthz
     register_api(app)

@@ -15,15 +15,18 @@ from core.clock import iso
 from core.errors import HandoverError, NotFound
 from core.migrate import upgrade
 from core.roles import ROLES
-from core.users import create_user, get_user, reset_token, set_password
+from core.users import create_user, get_user, reset_token, set_password, update_user
 from deliverables.cli import fsck_command
 from demo import demo_command
 from jobs.cli import jobs_cli, worker_command
+from notifications.cli import notifications_cli
 from maintenance.cli import sla_cli
 from projects.membership import add_member
 from projects.models import Project
+from renditions.cli import renditions_cli
 from search.cli import search_cli
 from templates_docs.cli import docs_cli
+from imports.cli import import_command
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 audit_cli = AppGroup("audit", help="Inspect the audit trail.")
@@ -45,11 +48,12 @@ def init_command():
 @click.option("--project", "projects", multiple=True, help="Project code to give access to (repeatable).")
 @click.option("--password", default=None, help="Login password for the web pages (at least 8 characters).")
 @click.option("--display-name", default="", help="Full name shown on pages and sign-offs.")
-def user_create(name, role, projects, password, display_name):
+@click.option("--email", default="", help="E-mail address where notifications go.")
+def user_create(name, role, projects, password, display_name, email):
     """Create a user; prints the API token as the last line."""
     s = db.session()
     try:
-        user, token = create_user(name, role, password=password, display_name=display_name)
+        user, token = create_user(name, role, password=password, display_name=display_name, email=email)
         for code in projects:
             project = s.scalar(select(Project).where(Project.code == code))
             if project is None:
@@ -89,6 +93,43 @@ def user_password(name, password):
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
     click.echo("password set")
+
+
+def _update(name: str, **changes) -> None:
+    """core.users.update_user from the command line (actor None); exit 1 with the refusal."""
+    s = db.session()
+    try:
+        update_user(get_user(name), None, **changes)
+        s.commit()
+    except HandoverError as exc:
+        s.rollback()
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+
+
+@user_cli.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+def user_role(name, role):
+    """Give NAME the role ROLE (ends NAME's web sessions); the last active admin keeps his."""
+    _update(name, role=role)
+    click.echo(f"{name} is now {role}")
+
+
+@user_cli.command("disable")
+@click.argument("name")
+def user_disable(name):
+    """Disable NAME: web sessions and API tokens stop working at once; the history stays."""
+    _update(name, active=False)
+    click.echo(f"{name} disabled")
+
+
+@user_cli.command("enable")
+@click.argument("name")
+def user_enable(name):
+    """Enable NAME again (a new API token comes from `user token NAME`)."""
+    _update(name, active=True)
+    click.echo(f"{name} enabled")
 
 
 def _anchor(_ctx, _param, values) -> dict[int, str]:
@@ -134,5 +175,5 @@ def audit_checkpoint():
 def register(app: Flask) -> None:
     """Every command of every area, on `flask --app app`."""
     for command in (init_command, user_cli, audit_cli, fsck_command, demo_command, docs_cli, search_cli, sla_cli,
-                    worker_command, jobs_cli, backup_cli):
+                    worker_command, jobs_cli, backup_cli, renditions_cli, notifications_cli, import_command):
         app.cli.add_command(command)

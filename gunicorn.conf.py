@@ -1,5 +1,5 @@
 """gunicorn settings for `make run` / `make serve` (override with HANDOVER_BIND, HANDOVER_WEB_WORKERS,
-HANDOVER_WEB_THREADS; gunicorn's own GUNICORN_CMD_ARGS works too)."""
+HANDOVER_WEB_THREADS, HANDOVER_WEB_MAX_REQUESTS; gunicorn's own GUNICORN_CMD_ARGS works too)."""
 import multiprocessing
 import os
 
@@ -12,6 +12,10 @@ threads = int(os.environ.get("HANDOVER_WEB_THREADS") or 4)
 timeout = 300
 graceful_timeout = 30
 keepalive = 5
+# A bound on slow growth (allocator fragmentation, SQLite page caches of pooled connections): a
+# worker is replaced after this many requests (jittered so they do not restart together).
+max_requests = int(os.environ.get("HANDOVER_WEB_MAX_REQUESTS") or 5000)
+max_requests_jitter = max_requests // 10
 # Request logs in the Apache combined format, plus the request time in microseconds.
 accesslog = "-"
 errorlog = "-"

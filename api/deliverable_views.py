@@ -11,7 +11,7 @@ from deliverables import visibility
 from projects import access, permissions
 from core.auth import api_user
 from core.errors import UserValueError
-from deliverables import drafts, signoffs, versions
+from deliverables import drafts, signing_copy, signoffs, versions, workflow
 from deliverables.filenames import clean_filename
 from deliverables.models import Version
 from portal.bundle import bundle_response
@@ -22,9 +22,9 @@ from portal.download import version_file_response
 def get_deliverable(deliverable_id):
     user = api_user()
     d = visibility.get_deliverable(user, deliverable_id)
-    latest_id = getattr(d, visibility.latest_version_column(user).key)
+    latest_id = visibility.latest_version_id(user, d)
     latest = db.session().get(Version, latest_id) if latest_id else None
-    return jsonify(deliverable_json(d, latest, d.project.code))
+    return jsonify(deliverable_json(d, latest, d.project.code, workflow.waiting_of([latest]).get(latest_id)))
 
 
 @bp.post("/deliverables/<int:deliverable_id>/versions")
@@ -61,6 +61,15 @@ def generate_draft(deliverable_id):
     fmt = inputs.choice(body, "format", drafts.FORMATS, required=False, default="docx")
     v = drafts.generate_draft(user, d, fmt)
     return jsonify(version_json(v, [])), 201
+
+
+@bp.post("/versions/<int:version_id>/strip-hints")
+def strip_hints(version_id):
+    """清除填写说明: the version's signing copy becomes the next version (201)."""
+    user = api_user()
+    v = visibility.get_version(user, version_id)
+    new = signing_copy.signing_copy(user, v)
+    return jsonify(version_json(new, [])), 201
 
 
 @bp.get("/versions/<int:version_id>")

@@ -12,7 +12,7 @@ from core.auth import api_user
 from core.clock import iso, local_tz
 from core.errors import UserValueError
 from maintenance import faults as ops
-from maintenance import records, reports
+from maintenance import check_items, records, reports
 from maintenance.labels import fault_ref_of, fault_report_filename
 from maintenance.sla_rules import get_rules
 
@@ -123,7 +123,7 @@ def sla_rules():
 def record_json(item: records.RecordItem) -> dict:
     d = item.deliverable
     return {"record_key": item.record_key, "name_zh": item.name_zh, "period": d.period, "due_at": iso(d.due_at),
-            "status": item.status, "deliverable_id": d.id, "title": d.title,
+            "status": item.status, "deliverable_id": d.id, "doc_no": d.doc_no, "title": d.title,
             "submitted_at": iso(item.submitted_at)}
 
 
@@ -143,3 +143,19 @@ def create_record(code):
     d = records.create_event_record(user, project, text(body, "record_key", max_len=64),
                                     text(body, "title", required=False))
     return record_json(records.describe([d])[0]), 201
+
+
+@bp.get("/projects/<code>/check-items")
+def get_check_items(code):
+    project = access.get_project(api_user(), code)
+    items, default = check_items.project_items(project)
+    return {"items": items, "default": default}
+
+
+@bp.put("/projects/<code>/check-items")
+def put_check_items(code):
+    user = api_user()
+    project = access.get_project(user, code)
+    check_items.require_editor(user, project)  # before reading the body: a refusal is 403, not 400
+    items = check_items.set_items(user, project, json_body().get("items"))
+    return {"items": items, "default": False}

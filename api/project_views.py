@@ -1,7 +1,7 @@
 """Projects, membership, deliverable registers and completeness."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 from api import inputs
 from api.blueprint import bp
 from api.shapes import deliverable_json, project_json, user_json
@@ -16,12 +16,12 @@ from projects import membership as ops
 from deliverables.models import STATUSES
 from deliverables.registers import register_rows
 from maintenance.records import materialize
-from phases.completeness import completeness, fetch_rows, portfolio
+from phases.completeness import completeness, fetch_rows, portfolio, waiting_per_phase
 
 
 def _dates(body: dict) -> dict:
     out = {}
-    for name in ("warranty_until", "maintenance_start"):
+    for name in ("start_date", "warranty_until", "maintenance_start"):
         if name in body:
             out[name] = inputs.parse_date(body[name], name)
     return out
@@ -107,14 +107,20 @@ def list_deliverables(code):
     phase = inputs.query_choice("phase", tuple(p.key for p in cat.phases))
     status = inputs.query_choice("status", STATUSES)
     kind = inputs.query_choice("kind", ("document", "record")) or "document"
-    rows = register_rows(user, project, phase, status, kind)
-    return jsonify([deliverable_json(r.deliverable, r.latest, project.code) for r in rows])
+    step = inputs.text(request.args, "step", required=False, max_len=32) or None
+    rows = register_rows(user, project, phase, status, kind, step=step)
+    return jsonify([deliverable_json(r.deliverable, r.latest, project.code, r.waiting) for r in rows])
 
 
 @bp.get("/projects/<code>/completeness")
 def project_completeness(code):
-    project = access.get_project(api_user(), code)
-    return jsonify(completeness(fetch_rows([project.id])))
+    user = api_user()
+    project = access.get_project(user, code)
+    out = completeness(fetch_rows([project.id]))
+    waiting = waiting_per_phase(user, project.id)
+    for phase in out["phases"]:
+        phase["waiting"] = waiting.get(phase["key"], [])
+    return jsonify(out)
 
 
 @bp.get("/completeness")

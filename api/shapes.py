@@ -6,11 +6,13 @@ from catalog import get_catalog
 from core.clock import iso
 from core.models import User
 from deliverables.models import Deliverable, Signoff, Version
+from deliverables.workflow import Waiting, step_json
 from projects.models import Project
 
 
 def project_json(p: Project) -> dict:
     return {"code": p.code, "name": p.name, "client": p.client, "vendor": p.vendor, "description": p.description,
+            "start_date": p.start_date.isoformat() if p.start_date else None,
             "warranty_until": p.warranty_until.isoformat() if p.warranty_until else None,
             "maintenance_start": p.maintenance_start.isoformat() if p.maintenance_start else None,
             "created_at": iso(p.created_at)}
@@ -18,15 +20,16 @@ def project_json(p: Project) -> dict:
 
 def signoff_json(so: Signoff) -> dict:
     return {"id": so.id, "signer": so.signer_name, "role": so.role, "decision": so.decision,
-            "meaning": so.meaning, "comment": so.comment, "at": iso(so.created_at),
+            "meaning": so.meaning, "step": so.step or None, "comment": so.comment, "at": iso(so.created_at),
             "version_id": so.version_id, "sha256": so.sha256}
 
 
 def version_json(v: Version, signoffs: list[Signoff] | None = None) -> dict:
     out = {"id": v.id, "number": v.number, "filename": v.filename, "size": v.size, "sha256": v.sha256,
-           "content_type": v.content_type, "note": v.note, "source": v.source,
+           "content_type": v.content_type, "note": v.note, "source": v.source, "revision": v.revision, "hints": v.hints,
            "uploaded_by": v.uploaded_by.name if v.uploaded_by else None,
-           "created_at": iso(v.created_at), "signed_off_at": iso(v.signed_off_at)}
+           "created_at": iso(v.created_at), "signed_off_at": iso(v.signed_off_at), "step": step_json(v),
+           "step_due_at": iso(v.step_due_at)}
     status, error = search.text_states([v.id]).get(v.id, (None, ""))
     out["text_status"], out["text_error"] = status, (error or None)
     if signoffs is not None:
@@ -34,14 +37,26 @@ def version_json(v: Version, signoffs: list[Signoff] | None = None) -> dict:
     return out
 
 
-def deliverable_json(d: Deliverable, latest: Version | None, project_code: str | None = None) -> dict:
+def waiting_json(w: Waiting | None) -> dict | None:
+    """Where a deliverable's latest version waits: step, who may act, due time (or None)."""
+    if w is None:
+        return None
+    return {"step": w.step, "name_zh": w.name_zh, "role": w.role, "users": w.users, "due_at": iso(w.due_at),
+            "since": iso(w.since)}
+
+
+def deliverable_json(d: Deliverable, latest: Version | None, project_code: str | None = None,
+                     waiting: Waiting | None = None) -> dict:
+    """A deliverable; `waiting` (deliverables.workflow.waiting_of) of its latest version when
+    that version waits at a step (the caller sees it as `latest`)."""
     cat = get_catalog()
     item = cat.document(d.document_key) or cat.record(d.document_key)
-    return {"id": d.id, "project": project_code, "document_key": d.document_key,
+    return {"id": d.id, "project": project_code, "doc_no": d.doc_no, "document_key": d.document_key,
             "name_zh": item.name_zh if item else d.title, "name_en": item.name_en if item else "",
             "phase": d.phase, "kind": d.kind, "period": d.period or None, "title": d.title,
             "status": d.status, "due_at": iso(d.due_at),
-            "latest_version": version_json(latest) if latest else None}
+            "latest_version": version_json(latest) if latest else None,
+            "waiting": waiting_json(waiting) if latest is not None and d.latest_version_id == latest.id else None}
 
 
 def user_json(u: User) -> dict:

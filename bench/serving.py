@@ -46,21 +46,23 @@ def token(env: dict, username: str) -> str:
 
 
 @contextmanager
-def serve(kind: str, env: dict):
-    """Yield the base URL of a running server of `kind` ('gunicorn' or 'dev')."""
+def serve(kind: str, env: dict, log: Path | None = None):
+    """Yield the base URL of a running server of `kind` ('gunicorn' or 'dev'); its output goes
+    to `log` when given (errors and tracebacks for a bench to count), else nowhere."""
     port = free_port()
     procs = []
+    out = open(log, "ab") if log else subprocess.DEVNULL
     if kind == "gunicorn":
         genv = dict(env, HANDOVER_BIND=f"127.0.0.1:{port}")
         procs.append(subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
                                        "--access-logfile", "/dev/null", "app:create_app()"],
-                                      cwd=ROOT, env=genv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      cwd=ROOT, env=genv, stdout=out, stderr=subprocess.STDOUT,
                                       start_new_session=True))
         procs.append(subprocess.Popen(FLASK + ["worker"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL, start_new_session=True))
     else:
         procs.append(subprocess.Popen(FLASK + ["run", "--port", str(port), "--with-threads"], cwd=ROOT, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+                                      stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -81,3 +83,5 @@ def serve(kind: str, env: dict):
                 p.wait(timeout=30)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 os.killpg(p.pid, signal.SIGKILL)
+        if log:
+            out.close()

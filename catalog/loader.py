@@ -42,12 +42,34 @@ class RecordType:
 
 
 @dataclass(frozen=True)
+class Numbering:
+    """The document-number schemes (format strings) and the codes they use."""
+    document: str = "{project}-{phase}-{seq:02d}"
+    record: str = "{project}-{record}-{period}"
+    phase_codes: dict = field(default_factory=dict)
+    record_codes: dict = field(default_factory=dict)
+
+    def document_no(self, project_code: str, phase: str, seq: int) -> str:
+        """The number of the `seq`-th document of `phase`, e.g. ``ZHYQ-2026-XQ-02``."""
+        code = self.phase_codes.get(phase, phase.upper())
+        return self.document.format(project=project_code, phase=code, seq=seq)[:64]
+
+    def record_no(self, project_code: str, record_key: str, period: str) -> str:
+        """The number of a record instance, e.g. ``ZHYQ-2026-JCJL-2026W47`` or ``...-TSSL-E003``."""
+        code = self.record_codes.get(record_key, record_key.upper())
+        compact = (period or "").replace("-", "").upper()
+        seq = int(compact[1:]) if compact[:1] == "E" and compact[1:].isdigit() else 0
+        return self.record.format(project=project_code, record=code, period=compact, seq=seq)[:64]
+
+
+@dataclass(frozen=True)
 class Catalog:
     phases: tuple[Phase, ...]
     documents: tuple[DocumentType, ...]
     records: tuple[RecordType, ...]
     holidays: frozenset[date] = field(default_factory=frozenset)
     extra_workdays: frozenset[date] = field(default_factory=frozenset)
+    numbering: Numbering = field(default_factory=Numbering)
 
     def phase(self, key: str) -> Phase:
         return next(p for p in self.phases if p.key == key)
@@ -97,7 +119,27 @@ def parse_catalog(raw: dict) -> Catalog:
     cal = raw.get("calendar") or {}
     to_dates = lambda xs: frozenset(date.fromisoformat(str(x)) for x in xs or ())  # noqa: E731
     return Catalog(phases, tuple(docs), tuple(records), to_dates(cal.get("holidays")),
-                   to_dates(cal.get("extra_workdays")))
+                   to_dates(cal.get("extra_workdays")), _numbering(raw.get("numbering") or {}, phases, records))
+
+
+def _numbering(raw: dict, phases, records) -> Numbering:
+    """Validate the `numbering` section: known placeholders, a code for every phase and record."""
+    n = Numbering(str(raw.get("document") or Numbering.document), str(raw.get("record") or Numbering.record),
+                  {str(k): str(v) for k, v in (raw.get("phase_codes") or {}).items()},
+                  {str(k): str(v) for k, v in (raw.get("record_codes") or {}).items()})
+    sample = dict(project="P", phase="X", record="R", period="2026W01", seq=1)
+    for name, scheme, needed in (("document", n.document, "{seq"), ("record", n.record, "{period")):
+        try:
+            scheme.format(**sample)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"numbering.{name}: invalid scheme {scheme!r} ({exc})") from None
+        if needed not in scheme and "{seq" not in scheme:
+            raise ValueError(f"numbering.{name}: the scheme needs {needed}}} to be unique")
+    missing = [p.key for p in phases if p.key not in n.phase_codes] + \
+        [r.key for r in records if r.key not in n.record_codes]
+    if raw and missing:
+        raise ValueError(f"numbering: no code for {', '.join(missing)}")
+    return n
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request, session as web_session
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import db, sessions, throttle
 from core.clock import now
@@ -78,10 +79,18 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User | None:
+    """The active user of a live token, or None. Records the token's last use in a short
+    transaction of its own (before the request writes anything), at most every
+    sessions.TOUCH_EVERY, as web sessions do."""
     row = db.session().scalar(
         select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)))
     if row is None or not row.user.active:
         return None
+    at = now()
+    if row.last_used_at is None or at - row.last_used_at >= sessions.TOUCH_EVERY:
+        with db.engine().begin() as conn:
+            conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=at))
+        set_committed_value(row, "last_used_at", at)  # known to the session, not a pending change
     return row.user
 
 

@@ -61,7 +61,13 @@ def _sqlite_pragmas(dbapi_conn, _record):
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL, a busy timeout and foreign keys."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # A request may hold two connections at once (its session, plus the short transactions of
+        # the password throttle and the session touch), so a bounded pool deadlocks once threads
+        # x 2 exceed it (the development server has a thread per connection: 50 concurrent logins
+        # waited 30 s and failed). SQLite connections are cheap file handles: keep 10, open more
+        # on demand; the server's thread count is the bound.
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               pool_size=10, max_overflow=-1)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):

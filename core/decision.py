@@ -43,3 +43,10 @@ def may_manage_users(actor) -> Decision:
     if actor is None or actor.role == ADMIN:
         return ALLOWED
     return refuse("admin_only", "Only an admin may manage users.")
+
+
+def may_manage_tokens(actor, owner) -> Decision:
+    """See and revoke `owner`'s API tokens: the owner himself or an admin (or the command line)."""
+    if actor is None or actor.role == ADMIN or actor.id == owner.id:
+        return ALLOWED
+    return refuse("admin_only", "Only an admin may manage other users' API tokens.")

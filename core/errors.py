@@ -41,6 +41,10 @@ class TooLarge(HandoverError):
     status, code = 413, "too_large"
 
 
+class UnsupportedType(HandoverError):
+    status, code = 415, "unsupported_media_type"
+
+
 def error_body(code: str, message: str) -> dict:
     """The shared JSON error shape."""
     return {"error": {"code": code, "message": message}}

@@ -71,6 +71,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc):
         limit = app.config["HANDOVER_MAX_UPLOAD_MB"]
+        if request.mimetype != "multipart/form-data":  # core.upload.OTHER_BODY_MAX
+            limit = max(1, (request.max_content_length or 0) // (1024 * 1024))
         return error_response(413, "too_large", f"The request is larger than the limit of {limit} MiB.",
                               {"limit_mb": limit})
 

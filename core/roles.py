@@ -10,6 +10,6 @@ ADMIN, PM, ENGINEER, CLIENT = "admin", "pm", "engineer", "client"
 ROLES = (ADMIN, PM, ENGINEER, CLIENT)
 VENDOR_ROLES = (ADMIN, PM, ENGINEER)   # upload, generate drafts, create records, respond to / restore faults
 MANAGER_ROLES = (ADMIN, PM)            # create and change projects, manage their members
-SIGNING_ROLES = (PM, CLIENT)           # two-party sign-off: the vendor's pm reviews, the client confirms
+SIGNING_ROLES = (PM, ENGINEER, CLIENT)  # may sign at a workflow step of their role (default: pm 审核, client 确认)
 CLOSE_ROLES = (ADMIN, PM, CLIENT)      # close a restored fault
 HOLD_PARTIES = (PM, CLIENT)            # both must agree to hold a fault's level

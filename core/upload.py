@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from flask import Flask, Request, current_app, g
+from flask import Flask, Request, current_app, g, request
 
 from core.errors import TooLarge
 from core.storage import StoredBlob, finalise_blob, open_temp, sweep_temp_files
@@ -68,11 +68,21 @@ class HandoverRequest(Request):
         return f
 
 
+# Bodies other than multipart uploads (JSON, page forms) are read whole into memory: 20 clients
+# sending 200 MiB JSON at once would take 4 GiB, so they get their own, small limit (413).
+OTHER_BODY_MAX = 1024 * 1024
+
+
 def init_app(app: Flask) -> None:
     """Streamed uploads; removes temp files left by a crashed process (live ones are locked)."""
     app.request_class = HandoverRequest
     with app.app_context():
         sweep_temp_files()
+
+    @app.before_request
+    def _bound_other_bodies():
+        if request.mimetype != "multipart/form-data":
+            request.max_content_length = OTHER_BODY_MAX
 
     @app.teardown_request
     def _cleanup(exc):

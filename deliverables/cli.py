@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from core.blob_check import check_blobs, grace_seconds, repair
@@ -36,6 +37,13 @@ def fsck_command(do_repair):
         click.echo(f"orphaned: {o.path} (warning: no version refers to it; {_age(o.age_seconds)} old, {kind})")
     for path in report.temp_files:
         click.echo(f"orphaned: {path} (warning: leftover temp file)")
+    # Other areas' checks (renditions: each ready rendition's PDF is a stored blob): lines, errors.
+    extra_errors = 0
+    for check in current_app.extensions.get("handover.fsck_checks", []):
+        lines, errors = check()
+        for line in lines:
+            click.echo(line)
+        extra_errors += errors
     orphans = len(report.orphans) + len(report.temp_files)
     if do_repair:
         removed = repair(grace)
@@ -44,5 +52,5 @@ def fsck_command(do_repair):
         orphans -= len(removed)
     click.echo(f"fsck: {len(report.missing)} missing, {len(report.corrupt)} corrupt, {orphans} orphaned "
                f"(warnings; grace period {_age(grace)})")
-    if report.errors:
+    if report.errors or extra_errors:
         sys.exit(1)

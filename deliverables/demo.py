@@ -18,6 +18,7 @@ from projects.models import Project
 from deliverables.projects import create_project
 from projects.membership import add_member
 from deliverables.signoffs import sign
+from deliverables.workflow import Step, set_workflow
 from deliverables.versions import add_version
 
 DEMO_PASSWORD = "handover-demo"
@@ -26,7 +27,7 @@ USERS = [  # username, role, display name, organisation
     ("zhang.pm", "pm", "张伟", "交付通系统集成有限公司"),
     ("li.eng", "engineer", "李娜", "交付通系统集成有限公司"),
     ("zhao.ops", "engineer", "赵强", "交付通系统集成有限公司"),
-    ("wang.client", "client", "王芳", "某市城市管理局信息中心"),
+    ("wang.client", "client", "王芳", "某市城市管理局"),  # the demo project's client (a client joins only its own)
 ]
 
 
@@ -62,6 +63,9 @@ def seed_documents(users: dict[str, User]) -> Project:
     for name in ("zhang.pm", "li.eng", "zhao.ops", "wang.client"):
         add_member(users["admin"], project, users[name])
     pm, eng, client = users["zhang.pm"], users["li.eng"], users["wang.client"]
+    # The default chain with due times (working days): 审核 3, 确认 5 (deliverables.workflow).
+    set_workflow(users["admin"], project, [Step("review", "审核", "pm", due_days=3),
+                                           Step("confirm", "确认", "client", due_days=5)], {})
     # Signed off: kick-off minutes, master plan, requirements analysis, support manual.
     for key in ("kickoff_meeting", "master_plan", "requirements_analysis", "support_manual"):
         d = _deliverable(project, key)

@@ -6,7 +6,10 @@ from core.errors import UserValueError
 from core.labels import role_label
 from core.models import User
 from core.storage import store_bytes
+from deliverables.doc_control import control_facts
+from deliverables.doc_numbers import next_revision
 from deliverables.draft_facts import extra_facts
+from deliverables.draft_hooks import finish_docx
 from deliverables.labels import display_name
 from deliverables.models import Deliverable, Version
 from deliverables.versions import add_version
@@ -17,8 +20,8 @@ from templates_docs import DocFacts, Person, render_docx, render_markdown
 FORMATS = ("docx", "md")
 
 
-def doc_facts(d: Deliverable, version_label: str, extra: dict | None = None):
-    """The facts the system knows about `d`, for the renderers."""
+def doc_facts(d: Deliverable, version_label: str, extra: dict | None = None, control: dict | None = None):
+    """The facts the system knows about `d`, for the renderers (`control`: doc_control.control_facts)."""
     project = d.project
     people = tuple(Person(name=u.name, role=role_label(u.role),
                           organisation=u.organisation or (project.client if u.role == "client" else project.vendor),
@@ -27,7 +30,7 @@ def doc_facts(d: Deliverable, version_label: str, extra: dict | None = None):
     return DocFacts(project_name=project.name, project_code=project.code, client=project.client,
                     vendor=project.vendor, document_key=d.document_key, document_name=name,
                     version_label=version_label, date=now().astimezone(local_tz()).date(), people=people,
-                    extra=extra or {})
+                    extra=extra or {}, **(control or {"doc_no": d.doc_no or ""}))
 
 
 def generate_draft(user: User, d: Deliverable, fmt: str) -> Version:
@@ -36,15 +39,17 @@ def generate_draft(user: User, d: Deliverable, fmt: str) -> Version:
         raise UserValueError(f"format must be one of: {', '.join(FORMATS)}.", "invalid_choice")
     require(may_generate_draft(user, d))
     extra = extra_facts(d)
-    label = f"V{d.version_count + 1}.0"
-    facts = doc_facts(d, label, extra)
+    label = next_revision(d)
+    note = f"由模板生成的{fmt.upper()}初稿"
+    control = control_facts(d, label, user.name, note, now())
+    facts = doc_facts(d, label, extra, control)
     if fmt == "docx":
-        data = render_docx(facts)
+        data = finish_docx(render_docx(facts), facts.date)  # the 目录's pages (renditions/toc.py)
     else:
         data = render_markdown(facts).encode("utf-8")
     blob = store_bytes(data)
     filename = f"{d.project.code}-{facts.document_name}-{label}.{fmt}"
     ctype = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document" if fmt == "docx"
              else "text/markdown; charset=utf-8")
-    return add_version(user, d, blob, filename, note=f"由模板生成的{fmt.upper()}初稿", source="draft",
+    return add_version(user, d, blob, filename, note=note, source="draft",
                        content_type=ctype)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
@@ -20,7 +20,8 @@ class Deliverable(Base):
     recomputed by deliverables.signoff_state.refresh_deliverable after every write.
     """
     __tablename__ = "deliverables"
-    __table_args__ = (UniqueConstraint("project_id", "document_key", "period"),)
+    __table_args__ = (UniqueConstraint("project_id", "document_key", "period"),
+                      Index("uq_deliverables_project_doc_no", "project_id", "doc_no", unique=True))
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="document")
@@ -29,6 +30,8 @@ class Deliverable(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     period: Mapped[str] = mapped_column(String(32), default="")
     title: Mapped[str] = mapped_column(String(200), default="")
+    # 文档编号: assigned at creation from catalog.yaml `numbering`, never changed (issue 15).
+    doc_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="missing", index=True)
     version_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -51,9 +54,26 @@ class Version(Base):
     content_type: Mapped[str] = mapped_column(String(200), default="application/octet-stream")
     note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(16), default="upload")
+    # Revision label V<major>.<minor> fixed at upload (deliverables.doc_numbers.revision_label).
+    revision: Mapped[str] = mapped_column(String(16), default="")
+    # 填写说明 still in the DOCX (templates_docs.hints), counted at upload; NULL: not a DOCX / unread.
+    hints: Mapped[int | None] = mapped_column(Integer, nullable=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The sign-off chain this version started with (JSON list of steps, deliverables.workflow),
+    # and where it stands: the step now waiting (all NULL once signed off, rejected or superseded).
+    chain: Mapped[str] = mapped_column(Text, default="")
+    step_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    step_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    step_name: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    step_role: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    step_users: Mapped[str | None] = mapped_column(String(1000), nullable=True)  # ",3,7," named members
+    step_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    step_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the version reached the client's steps (every vendor step approved): from then on the
+    # client sees it (deliverables.visibility); cleared when a newer version supersedes it.
+    client_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deliverable: Mapped[Deliverable] = relationship()
     uploaded_by: Mapped[User | None] = relationship()
     signoffs: Mapped[list["Signoff"]] = relationship(order_by="Signoff.id", back_populates="version")
@@ -71,6 +91,21 @@ class Signoff(Base):
     role: Mapped[str] = mapped_column(String(16))
     decision: Mapped[str] = mapped_column(String(16))
     meaning: Mapped[str] = mapped_column(String(16))
+    step: Mapped[str] = mapped_column(String(32), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[Version] = relationship(back_populates="signoffs")
+
+
+class Workflow(Base):
+    """A project's sign-off chain (document_key "") or its override for one catalog document.
+
+    `steps` is JSON (deliverables.workflow.Step.as_json); no row means the default chain."""
+    __tablename__ = "workflows"
+    __table_args__ = (UniqueConstraint("project_id", "document_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    document_key: Mapped[str] = mapped_column(String(64), default="")
+    steps: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

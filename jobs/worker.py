@@ -42,8 +42,11 @@ def run_worker(huey: Huey, threads: int, banner: str) -> None:
     previous = {sig: signal.signal(sig, remember) for sig in (signal.SIGINT, signal.SIGTERM)}
     print(banner, flush=True)
     try:
+        # max_delay 1 s (huey: 10 s): an idle worker polling the SQLite queue picks a job up within
+        # a second, so a request waiting for one (the 目录's pages, renditions/toc.py) is not
+        # outwaited by the poll interval. Redis blocks on the queue and is immediate anyway.
         _Worker(huey, early, workers=threads, worker_type="thread", periodic=True,
-                check_worker_health=True).run()
+                check_worker_health=True, max_delay=1.0).run()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

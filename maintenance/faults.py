@@ -23,8 +23,10 @@ from core.models import User
 from core.roles import HOLD_PARTIES
 from projects.models import Project
 from maintenance.escalation import Outcome, Step, escalate
+from maintenance.labels import fault_ref_of
 from maintenance.models import Fault, FaultEscalation, FaultEvent
 from maintenance.sla_rules import deadline, get_rules, terms_for
+from notifications.events import fault_escalated, fault_reported
 from projects.permissions import FAULT_EVENTS, may_act_on_fault, may_report_fault, require
 
 EVENT_KINDS = FAULT_EVENTS
@@ -75,6 +77,7 @@ def report_fault(user: User, project: Project, *, level: int, title: str, channe
     audit.record("fault.report", user, object_type="fault", object_id=fault.id, project_code=project.code,
                  number=number, level=level, channel=channel, title=title, reported_at=reported_at.isoformat())
     sync_escalations(fault)
+    fault_reported(fault, fault_ref_of(fault), actor=user)  # pm and engineers are told (outbox, this transaction)
     return fault
 
 
@@ -137,6 +140,15 @@ def _wanted(state: LiveState) -> list[tuple[int, int, datetime]]:
     return [(st.from_level, st.to_level, st.at) for st in state.escalations]
 
 
+def needs_sync(fault: Fault, state: LiveState | None = None) -> bool:
+    """True when the stored escalations, level or deadlines differ from `live_state` (what
+    sync_escalations would write); reads only."""
+    state = state or live_state(fault)
+    stored = sorted((e.from_level, e.to_level, e.at) for e in fault.escalations)
+    return not (stored == sorted(_wanted(state)) and fault.level == state.level
+                and fault.restore_by == state.restore_by and fault.respond_by == state.respond_by)
+
+
 def sync_escalations(fault: Fault) -> list[FaultEscalation]:
     """Make the stored escalations, level and deadlines equal to `live_state`; return new rows.
     Only writers call it: the SLA tick and the requests that change a fault.
@@ -144,9 +156,7 @@ def sync_escalations(fault: Fault) -> list[FaultEscalation]:
     Rows are rewritten too when a back-dated restore or hold removes escalations.
     """
     state = live_state(fault)
-    stored = sorted((e.from_level, e.to_level, e.at) for e in fault.escalations)
-    if (stored == sorted(_wanted(state)) and fault.level == state.level
-            and fault.restore_by == state.restore_by and fault.respond_by == state.respond_by):
+    if not needs_sync(fault, state):
         return []
     s = db.session()
     # Lock the fault row (UPDATE first), then re-read the rows another writer may have added.
@@ -171,6 +181,7 @@ def sync_escalations(fault: Fault) -> list[FaultEscalation]:
         audit.record("fault.escalate", None, object_type="fault", object_id=fault.id,
                      project_code=fault.project.code, from_level=row.from_level, to_level=row.to_level,
                      at=row.at.isoformat())
+        fault_escalated(fault, row, fault_ref_of(fault))  # pm and client are told (outbox, this transaction)
     return added
 
 
@@ -216,4 +227,6 @@ def breaches(fault: Fault, at: datetime | None = None) -> dict:
 
 
 def open_faults() -> list[Fault]:
-    return list(db.session().scalars(select(Fault).where(Fault.status == "open").order_by(Fault.id)))
+    """Every open fault with what live_state reads (events, escalations, project): a few queries."""
+    return list(db.session().scalars(select(Fault).where(Fault.status == "open").order_by(Fault.id).options(
+        selectinload(Fault.events), selectinload(Fault.escalations), selectinload(Fault.project))))

@@ -29,6 +29,7 @@ from core import audit, db
 from core.clock import local_tz, now
 from core.errors import UserValueError
 from core.models import User
+from deliverables.doc_numbers import record_doc_no
 from deliverables.models import Deliverable, Version
 from projects.models import Project
 from projects.permissions import may_create_record, require
@@ -132,6 +133,7 @@ def materialize(project: Project) -> int:
             if (rt.key, slot.period) not in existing:
                 rows.append(dict(project_id=project.id, kind="record", document_key=rt.key, phase=RECORD_PHASE,
                                  position=1000 + position, period=slot.period, title=slot.title,
+                                 doc_no=record_doc_no(project.code, rt.key, slot.period),
                                  due_at=slot.due_at, status="missing", version_count=0, created_at=current))
     if rows:
         _insert_ignoring_duplicates(rows)
@@ -157,6 +159,7 @@ def create_event_record(user: User, project: Project, record_key: str, title: st
     position = [r.key for r in get_catalog().records].index(rt.key)
     d = Deliverable(project_id=project.id, kind="record", document_key=rt.key, phase=RECORD_PHASE,
                     position=1000 + position, period=period, title=title or f"{rt.name_zh} {period}",
+                    doc_no=record_doc_no(project.code, rt.key, period),
                     due_at=None, status="missing", version_count=0, created_at=now())
     s.add(d)
     s.flush()

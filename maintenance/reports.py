@@ -25,10 +25,11 @@ from core.clock import local_tz, now
 from core.models import User
 from deliverables.models import Deliverable
 from projects.models import Project
-from maintenance.labels import EVENT_ZH, FAULT_STATUS_ZH, fault_number_label
-from maintenance.faults import breaches, evaluate, hold_times, live_state
+from maintenance.labels import EVENT_ZH, FAULT_STATUS_ZH, fault_ref_of
+from maintenance.faults import breaches, evaluate, fault_terms, hold_times, live_state
 from maintenance.models import Fault
 from maintenance.sla_rules import get_rules
+from maintenance.weekly_report import weekly_tables
 from templates_docs import DocFacts, Person, render_docx
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -107,18 +108,25 @@ def week_of(period: str) -> tuple[date, date] | None:
 
 
 def draft_extra(deliverable: Deliverable) -> dict:
-    """DocFacts.extra for a draft: the week's fault table for a 系统运行报告 instance, else {}."""
-    if deliverable.kind != "record" or deliverable.document_key != "ops_weekly_report":
+    """DocFacts.extra for a draft: the week (period, its Monday) of a weekly record instance,
+    and the week's fault table for a 系统运行报告 instance."""
+    if deliverable.kind != "record":
         return {}
     week = week_of(deliverable.period)
     if week is None:
         return {}
+    if deliverable.document_key != "ops_weekly_report":
+        return {"period": f"{deliverable.period} ({week[0].isoformat()} 至 {week[1].isoformat()})",
+                "week_start": week[0].isoformat()}
     rules = get_rules()
-    stats = level_stats(faults_reported(deliverable.project, *week))
+    faults = faults_reported(deliverable.project, *week)
+    stats = level_stats(faults)
     rows = [[rules.levels[n].short_zh, r["faults"], r["responded_in_time"], r["restored_in_time"], r["escalations"]]
             for n, r in stats.items()]
     rows.append(["合计"] + [sum(r[i] for r in rows) for i in range(1, 5)])
-    return {"fault_stats": rows,
+    # SLA figures: the API's own report of the week (GET /api/projects/<code>/sla?from=Mon&to=Sun)
+    tables = weekly_tables(deliverable, *week, sla_report(deliverable.project, *week), faults)
+    return {"fault_stats": rows, "week_start": week[0].isoformat(), **tables,
             "period": f"{deliverable.period} ({week[0].isoformat()} 至 {week[1].isoformat()})"}
 
 
@@ -126,37 +134,61 @@ def _local(dt: datetime | None) -> str:
     return dt.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
+SIGN_LINE = "签字：　　　　　　日期：　　年　月　日"
+
+
+def level_choices(rules, checked: int | None) -> str:
+    """``□一级　■二级　□三级　□四级``: the levels as form choices, `checked` marked."""
+    return "　".join(("■" if n == checked else "□") + rules.levels[n].short_zh for n in rules.level_numbers)
+
+
 def fault_form(fault: Fault) -> dict:
-    """The fields of the 故障申报表, keyed as the form's rows."""
+    """The fields of the one-page 故障申报表, keyed as the form's rows.
+
+    响应时限 / 恢复时限 are the ticket's deadlines (live_state, the SLA's own rule); 影响范围
+    is the reporter's description (the ticket has no other impact field); 核定等级 is marked
+    once the vendor has responded (the level it accepted: the reported one)."""
     rules = get_rules()
     s = db.session()
     reporter = s.get(User, fault.reported_by_id) if fault.reported_by_id else None
     respond = next((e for e in fault.events if e.kind == "respond"), None)
+    restore = next((e for e in fault.events if e.kind == "restore"), None)
     responder = s.get(User, respond.user_id) if respond and respond.user_id else None
     live = live_state(fault)
-    level = rules.levels[fault.initial_level].name_zh
-    if live.level != fault.initial_level:
-        level += f"（已升级为{rules.levels[live.level].short_zh}）"
     lines = [f"{_local(e.at)} {EVENT_ZH.get(e.kind, e.kind)}（{e.username}）{('：' + e.note) if e.note else ''}"
              for e in fault.events]
-    lines += [f"{_local(x.at)} 超时未恢复，自动升级：{rules.levels[x.from_level].short_zh} → {rules.levels[x.to_level].short_zh}"
-              for x in live.escalations]
+    escalations = [f"{_local(x.at)} 超时未恢复，自动升级：{rules.levels[x.from_level].short_zh} → "
+                   f"{rules.levels[x.to_level].short_zh}" for x in live.escalations]
     hold = hold_times(fault)["effective_at"]
     if hold:
-        lines.append(f"{_local(hold)} 双方协商一致不再升级")
+        escalations.append(f"{_local(hold)} 双方协商一致不再升级")
+    vendor_people = [n for n in ((responder.name if responder else (respond.username if respond else "")),
+                                 restore.username if restore else "") if n]
+    terms = fault_terms(fault)
+    respond_hours = rules.terms[terms].respond_hours[fault.channel]
+    restore_hours = rules.terms[terms].restore_hours[live.level]
     return {
+        "单号": fault_ref_of(fault),
         "申报单位": fault.project.client,
         "申报人": reporter.name if reporter else "",
-        "电话": reporter.phone if reporter else "",
-        "时间": _local(fault.reported_at),
+        "联系电话": reporter.phone if reporter else "",
+        "申报渠道": "　".join(("■" if k == fault.channel else "□") + v for k, v in rules.channels.items()),
+        "申报时间": _local(fault.reported_at),
         "系统/设备": fault.project.name,
-        "故障现象": fault.title + (f"\n{fault.description}" if fault.description else ""),
-        "影响范围": rules.levels[fault.initial_level].meaning_zh,
-        "建议等级": level,
-        "受理人/时间": f"{responder.name if responder else (respond.username if respond else '')} {_local(fault.responded_at)}".strip(),
+        "故障现象": fault.title,
+        "影响范围": fault.description,
+        "建议等级": level_choices(rules, fault.initial_level),
+        "核定等级": level_choices(rules, fault.initial_level if fault.responded_at else None),
+        "响应时限": f"{_local(live.respond_by)}（申报后 {respond_hours:g} 小时内响应）",
+        "恢复时限": f"{_local(live.restore_by)}（{rules.levels[live.level].name_zh}，{restore_hours:g} 小时内恢复）",
+        "受理人/时间": f"{responder.name if responder else (respond.username if respond else '')} "
+                  f"{_local(fault.responded_at)}".strip(),
         "处理过程": "\n".join(sorted(lines)),
-        "结果": FAULT_STATUS_ZH.get(fault.status, fault.status),
+        "升级记录": "\n".join(escalations) or "无",
+        "处理结果": FAULT_STATUS_ZH.get(fault.status, fault.status),
         "恢复时间": _local(fault.restored_at),
+        "乙方处理人签字": f"处理人：{'、'.join(dict.fromkeys(vendor_people))}　{SIGN_LINE}" if vendor_people else SIGN_LINE,
+        "甲方确认签字": SIGN_LINE,
     }
 
 
@@ -168,6 +200,6 @@ def fault_report_docx(fault: Fault) -> bytes:
     facts = DocFacts(project_name=p.name, project_code=p.code, client=p.client,
                      vendor=p.vendor or current_app.config.get("HANDOVER_VENDOR", ""),
                      document_key="fault_report_form", document_name="故障申报表",
-                     version_label=fault_number_label(fault.number), date=fault.reported_at.astimezone(local_tz()).date(),
+                     version_label="", doc_no=form["单号"], date=fault.reported_at.astimezone(local_tz()).date(),
                      people=people, extra={"fault": form})
     return render_docx(facts)

@@ -13,6 +13,9 @@ from sqlalchemy import select
 
 from catalog import get_catalog
 from core import db
+from core.clock import iso
+from core.roles import CLIENT
+from deliverables import workflow
 from deliverables.models import Deliverable
 from projects.models import Project
 
@@ -72,3 +75,23 @@ def portfolio(rows: Iterable[Row]) -> dict[int, dict]:
     for r in rows:
         grouped[r.project_id].append(r)
     return {pid: completeness(rs) for pid, rs in grouped.items()}
+
+
+def waiting_per_phase(user, project_id: int) -> dict[str, list[dict]]:
+    """Per phase key: the documents whose latest version waits at a workflow step, with the
+    step and who may act (deliverables.workflow.waiting_by_deliverable). A client is shown only
+    what waits at a client step (the vendor's own steps are not hers to follow)."""
+    waiting = workflow.waiting_by_deliverable([project_id])
+    if not waiting:
+        return {}
+    docs = db.session().execute(select(Deliverable.id, Deliverable.phase, Deliverable.document_key)
+                                .where(Deliverable.id.in_(list(waiting)), Deliverable.kind == "document")
+                                .order_by(Deliverable.position))
+    out: dict[str, list[dict]] = defaultdict(list)
+    for did, phase, key in docs:
+        w = waiting[did]
+        if user.role == CLIENT and w.role != CLIENT:
+            continue
+        out[phase].append({"document_key": key, "deliverable_id": did, "step": w.step, "name_zh": w.name_zh,
+                           "role": w.role, "users": w.users, "due_at": iso(w.due_at)})
+    return out

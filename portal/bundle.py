@@ -1,6 +1,8 @@
 """The signed-off bundle: one folder per phase (Chinese names) + MANIFEST.csv, streamed."""
 from __future__ import annotations
 
+import hashlib
+import logging
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -20,6 +22,9 @@ from deliverables.labels import display_name
 from deliverables.models import Deliverable, Signoff, Version
 from projects.models import Project
 from portal.download import content_disposition
+from renditions import serve as renditions
+
+log = logging.getLogger("handover.portal")
 
 
 @dataclass
@@ -28,6 +33,7 @@ class BundleEntry:
     version: Version
     deliverable: Deliverable
     signoffs: list[Signoff]
+    copy_arcname: str | None = None  # its controlled copy (受控副本) beside it, when it has a rendition
 
 
 def bundle_entries(project: Project) -> list[BundleEntry]:
@@ -60,27 +66,61 @@ def bundle_entries(project: Project) -> list[BundleEntry]:
             n += 1
         used.add(arc.lower())
         entries.append(BundleEntry(arc, v, d, signoffs.get(v.id, [])))
+    with_pdf = renditions.ready_shas({e.version.sha256 for e in entries})
+    for e in entries:
+        if e.version.sha256 in with_pdf:
+            folder, _, base = e.arcname.rpartition("/")
+            stem = base.rpartition(".")[0] or base
+            arc, n = f"{folder}/{stem}-受控副本.pdf", 2
+            while arc.lower() in used:
+                arc = f"{folder}/{stem}-受控副本({n}).pdf"
+                n += 1
+            used.add(arc.lower())
+            e.copy_arcname = arc
     return entries
 
 
-def manifest_csv(project: Project, entries: list[BundleEntry]) -> bytes:
+def manifest_csv(project: Project, entries: list[BundleEntry], copies: dict[str, tuple[int, str]] | None = None
+                 ) -> bytes:
     """MANIFEST.csv, UTF-8 with BOM so Excel opens it; formula-like cells (a signer named
-    "=...") neutralised by core.spreadsheet_safe."""
-    rows: list[list] = [["path", "document", "version", "size", "sha256", "signed_by", "signed_at"]]
+    "=...") neutralised by core.spreadsheet_safe. `copies`: arcname -> (size, sha256) of the
+    controlled copies written into the bundle, each listed after its original (kind)."""
+    rows: list[list] = [["path", "document", "version", "size", "sha256", "signed_by", "signed_at", "doc_no",
+                         "revision", "kind"]]
     for e in entries:
         approvals = [so for so in e.signoffs if so.decision == "approve"]
         signed_by = "; ".join(f"{so.signer_name} ({so.role} {so.meaning})" for so in approvals)
         signed_at = "; ".join(iso(so.created_at) for so in approvals)
-        rows.append([e.arcname, display_name(e.deliverable), e.version.number, e.version.size, e.version.sha256, signed_by, signed_at])
+        rows.append([e.arcname, display_name(e.deliverable), e.version.number, e.version.size, e.version.sha256, signed_by, signed_at,
+                     e.deliverable.doc_no or "", e.version.revision, "original"])
+        if copies and e.copy_arcname in copies:
+            size, sha = copies[e.copy_arcname]
+            rows.append([e.copy_arcname, display_name(e.deliverable), e.version.number, size, sha, signed_by,
+                         signed_at, e.deliverable.doc_no or "", e.version.revision, "controlled_copy"])
     return csv_bytes(rows)
 
 
-def stream_bundle(project: Project, entries: list[BundleEntry]) -> Iterator[bytes]:
-    """Yield the ZIP chunk by chunk; files are read from storage as they stream (flat memory)."""
+def stream_bundle(project: Project, entries: list[BundleEntry], user: User | None = None) -> Iterator[bytes]:
+    """Yield the ZIP chunk by chunk; files are read from storage as they stream (flat memory).
+    With `user`, each controlled copy is stamped for them when the stream reaches it (one PDF
+    in memory at a time), and MANIFEST.csv, written last, lists it with its sha256."""
     zs = ZipStream(compress_type=ZIP_STORED, sized=False)
+    copies: dict[str, tuple[int, str]] = {}
+
+    def controlled_copy(e: BundleEntry) -> Iterator[bytes]:
+        try:
+            data = renditions.controlled_copy_bytes(user, e.version, e.deliverable, e.signoffs)
+        except Exception:  # mid-stream: the bundle must still complete; this copy stays empty, unlisted
+            log.exception("controlled copy of version %s failed in the bundle", e.version.id)
+            return
+        copies[e.copy_arcname] = (len(data), hashlib.sha256(data).hexdigest())
+        yield data
+
     for e in entries:
         zs.add_path(str(blob_path(e.version.sha256)), arcname=e.arcname)
-    zs.add(manifest_csv(project, entries), "MANIFEST.csv")
+        if user is not None and e.copy_arcname:
+            zs.add(controlled_copy(e), e.copy_arcname)
+    zs.add((manifest_csv(project, entries, copies) for _ in range(1)), "MANIFEST.csv")
     yield from zs
 
 
@@ -88,8 +128,8 @@ def bundle_response(user: User, project: Project) -> Response:
     """The bundle as a streamed download, audited; the same for the API and the portal page."""
     entries = bundle_entries(project)
     audit.record("bundle.download", user, object_type="project", object_id=project.id, project_code=project.code,
-                 files=len(entries))
+                 files=len(entries), controlled_copies=sum(1 for e in entries if e.copy_arcname))
     db.session().commit()  # the stream outlives the request's commit point
-    resp = Response(stream_with_context(stream_bundle(project, entries)), mimetype="application/zip")
+    resp = Response(stream_with_context(stream_bundle(project, entries, user)), mimetype="application/zip")
     resp.headers["Content-Disposition"] = content_disposition(f"{project.code}-{project.name}-交付文档.zip")
     return resp

@@ -18,6 +18,7 @@ class Project(Base):
     client: Mapped[str] = mapped_column(String(200))
     vendor: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     warranty_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     maintenance_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -13,16 +13,17 @@ Seeing is not here: what a user may not see is a 404 (projects.access, deliverab
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from core.decision import ALLOWED, Decision, may_manage_users, refuse, require
+from core.decision import ALLOWED, Decision, may_manage_tokens, may_manage_users, refuse, require
 from core.errors import Conflict, UserValueError
-from core.roles import ADMIN, CLOSE_ROLES, HOLD_PARTIES, MANAGER_ROLES, ROLES, SIGNING_ROLES, VENDOR_ROLES
+from core.roles import ADMIN, CLOSE_ROLES, HOLD_PARTIES, MANAGER_ROLES, ROLES, SIGNING_ROLES, VENDOR_ROLES, CLIENT, PM
 from projects.access import is_member
 
 __all__ = ["ACTIONS", "FAULT_EVENTS", "Decision", "may_act_on_fault", "may_create_project", "may_create_record",
-           "may_generate_draft", "may_manage_members", "may_manage_project", "may_manage_users",
-           "may_report_fault", "may_sign", "may_upload", "may", "require", "fault_actions", "table_markdown"]
+           "may_generate_draft", "may_import", "may_manage_members", "may_manage_project", "may_manage_users",
+           "may_manage_webhook", "may_manage_workflow", "may_manage_tokens", "may_add_member", "may_remove_member", "may_report_fault", "may_sign", "may_upload", "may", "require", "fault_actions", "table_markdown"]
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,23 @@ class Action:
 
 ACTIONS = (
     Action("manage_users", "Manage users (create, role, active, password, API token)", (ADMIN,),
+           "the last active admin is neither demoted nor disabled", in_project=False),
+    Action("manage_tokens", "See and revoke API tokens", ROLES, "one's own; an admin: anyone's",
            in_project=False),
     Action("create_project", "Create a project", MANAGER_ROLES, "a creating pm becomes its member",
            in_project=False),
     Action("manage_project", "Change a project", MANAGER_ROLES),
-    Action("manage_members", "Add or remove a project's members", MANAGER_ROLES),
+    Action("manage_members", "Add or remove a project's members", MANAGER_ROLES,
+           "a client only into a project whose client is the client's organisation; not the last pm"),
     Action("upload", "Upload a version", VENDOR_ROLES),
     Action("generate_draft", "Generate a draft from the template", VENDOR_ROLES),
-    Action("sign", "Sign a version (pm 审核, client 确认)", SIGNING_ROLES,
-           "the latest version only; not approve a version one uploaded; once per person; "
-           "not after a rejection or both approvals; one approval per role"),
+    Action("import", "Import a ZIP of a folder of documents (import page)", MANAGER_ROLES,
+           "each file as a version uploaded by the importing user"),
+    Action("manage_workflow", "Set the sign-off workflow", MANAGER_ROLES),
+    Action("sign", "Sign a version at its workflow step (default: pm 审核, client 确认)", SIGNING_ROLES,
+           "the latest version only; at the step it waits at, by that step's role (named members if any); "
+           "not approve a version one uploaded; once per person per version; not after a rejection or "
+           "the last step"),
     Action("report_fault", "Report a fault", ROLES),
     Action("respond", "Respond to a fault", VENDOR_ROLES, "once; not after close"),
     Action("restore", "Restore a fault", VENDOR_ROLES, "after the response; once; not after close"),
@@ -54,8 +62,11 @@ ACTIONS = (
            "before the restoration; once per side; effective when both sides agreed"),
     Action("note", "Add a note to a fault", ROLES, "not after close"),
     Action("create_record", "Create an on-demand record (complaint, expansion, upgrade)", VENDOR_ROLES),
+    Action("manage_webhook", "Set a project's group-robot webhook (企业微信 / 钉钉 / 飞书)", (ADMIN,),
+           "host in HANDOVER_WEBHOOK_HOSTS", in_project=False),
 )
 _BY_KEY = {a.key: a for a in ACTIONS}
+DEFAULT_CHAIN_ROLES = (PM, CLIENT)  # the default workflow: 审核 (pm) → 确认 (client)
 FAULT_EVENTS = ("respond", "restore", "close", "hold_level", "note")
 
 
@@ -111,6 +122,31 @@ def may_manage_members(user, project) -> Decision:
     return _role_and_member(user, "manage_members", project.id, _MANAGE, member_message=_MANAGE)
 
 
+def may_add_member(user, project, member) -> Decision:
+    """Make `member` a member: may_manage_members, and a client joins only a project whose
+    client (甲方) is the client's organisation (409). A client with no organisation recorded
+    (accounts from before organisations) is accepted; the pages offer only the project's own."""
+    refused = may_manage_members(user, project)
+    if not refused:
+        return refused
+    org = (getattr(member, "organisation", "") or "").strip()
+    if member.role == CLIENT and org and org != (project.client or "").strip():
+        return refuse("client_other_organisation", f"'{member.username}' belongs to {org}, not to this "
+                      f"project's client {project.client}.", Conflict)
+    return ALLOWED
+
+
+def may_remove_member(user, project, member, pm_ids) -> Decision:
+    """End `member`'s membership: may_manage_members, and never the project's last pm (409);
+    `pm_ids`: the ids of the project's pm members."""
+    refused = may_manage_members(user, project)
+    if not refused:
+        return refused
+    if member.role == PM and set(pm_ids) == {member.id}:
+        return refuse("last_pm", f"'{member.username}' is the project's last pm; add another pm first.", Conflict)
+    return ALLOWED
+
+
 # --- deliverables ---------------------------------------------------------------------------
 
 def may_upload(user, deliverable) -> Decision:
@@ -118,32 +154,61 @@ def may_upload(user, deliverable) -> Decision:
                             "Only the vendor's pm, engineers or an admin may add versions.")
 
 
+def may_import(user, project) -> Decision:
+    """Import a ZIP of a vendor's folder tree into a project: an admin, or a pm who is a member."""
+    return _role_and_member(user, "import", project.id,
+                            "Only a pm of the project or an admin may import documents.")
+
+
 def may_generate_draft(user, deliverable) -> Decision:
     return _role_and_member(user, "generate_draft", deliverable.project_id,
                             "Only the vendor's pm, engineers or an admin may generate drafts.")
 
 
+def _chain_roles(version) -> set[str]:
+    """The roles that sign somewhere in the version's chain (Version.chain JSON; "" = default)."""
+    if not getattr(version, "chain", ""):
+        return set(DEFAULT_CHAIN_ROLES)
+    return {step.get("role") for step in json.loads(version.chain)}
+
+
+def _named(version) -> set[int]:
+    return {int(x) for x in (getattr(version, "step_users", None) or "").split(",") if x}
+
+
 def may_sign(user, version, decision: str = "approve") -> Decision:
-    """Approve or reject `version`; reasons in the order a user meets them (the rules of
-    deliverables.signoffs.sign, which enforces this after locking the deliverable)."""
+    """Approve or reject `version` at the step of its workflow it waits at; reasons in the order
+    a user meets them (the rules of deliverables.signoffs.sign, which enforces this after locking
+    the deliverable; the step columns are kept by deliverables.workflow):
+    a role that signs nowhere in the version's chain, or not a member: 403; not the latest: 409;
+    rejected or signed off: 409; not the current step's role, not named, or already acted on this
+    version: 409 not_your_step; approving one's own upload: 403."""
     d = version.deliverable
-    refused = _role_and_member(user, "sign", d.project_id, "Only the vendor's pm and the client sign off.",
+    refused = _role_and_member(user, "sign", d.project_id, "Your role does not sign this document.",
                                role_code="role_cannot_sign", member_code="not_a_member",
                                member_message="Only members of the project sign off.")
     if not refused:
         return refused
+    if user.role not in _chain_roles(version):
+        return refuse("role_cannot_sign", "Your role does not sign this document.")
     if d.latest_version_id != version.id:
         return refuse("not_latest", "This version is no longer the latest; sign the latest one.", Conflict)
-    if decision == "approve" and version.uploaded_by_id == user.id:
-        return refuse("own_upload", "The person who uploaded a version cannot approve it.")
-    signoffs = list(version.signoffs)
-    if any(so.user_id == user.id for so in signoffs):
-        return refuse("already_signed", "You have already signed this version.", Conflict)
     if d.status in ("rejected", "signed_off"):  # the latest version's state (signoff_state)
         return refuse(f"version_{d.status}", f"This version is already {d.status.replace('_', ' ')}.", Conflict)
-    if any(so.role == user.role and so.decision == "approve" for so in signoffs):
-        return refuse("role_already_signed", f"A {user.role} has already approved this version.", Conflict)
+    if (getattr(version, "step_role", None) != user.role or (_named(version) and user.id not in _named(version))
+            or any(so.user_id == user.id for so in version.signoffs)):
+        return refuse("not_your_step", "This version does not wait for you: it is at another step, "
+                      "or you have already signed it.", Conflict)
+    if decision == "approve" and version.uploaded_by_id == user.id:
+        return refuse("own_upload", "The person who uploaded a version cannot approve it.")
     return ALLOWED
+
+
+def may_manage_workflow(user, project) -> Decision:
+    """Set a project's sign-off workflow: the same people as may_manage_project."""
+    if user is None:
+        return ALLOWED
+    return _role_and_member(user, "manage_workflow", project.id, _MANAGE, member_message=_MANAGE)
 
 
 # --- maintenance ----------------------------------------------------------------------------
@@ -193,15 +258,25 @@ def may_create_record(user, project) -> Decision:
                             "Only the vendor's pm, engineers or an admin may create records.")
 
 
+def may_manage_webhook(user, project) -> Decision:
+    """A project's group-robot webhook: an admin (or the command line, user None)."""
+    if user is None or user.role == ADMIN:
+        return ALLOWED
+    return refuse("admin_only_webhook", "Only an admin may set a project's webhook.")
+
+
 def may(user, action: str, obj=None) -> Decision:
     """The answer for an action key of ACTIONS (the table's rows) on `obj`."""
     if action == "manage_users":
         return may_manage_users(user)
     if action == "create_project":
         return may_create_project(user)
+    if action == "manage_tokens":
+        return may_manage_tokens(user, obj)
     if action in FAULT_EVENTS:
         return may_act_on_fault(user, obj, action)
     return {"manage_project": may_manage_project, "manage_members": may_manage_members, "upload": may_upload,
+            "manage_workflow": may_manage_workflow, "import": may_import,
             "generate_draft": may_generate_draft, "sign": may_sign, "report_fault": may_report_fault,
-            "create_record": may_create_record}[action](user, obj)
+            "create_record": may_create_record, "manage_webhook": may_manage_webhook}[action](user, obj)
 

@@ -16,6 +16,7 @@ from core import db
 from core.models import User
 from core.storage import blob_path
 from deliverables.text_index import register_indexer
+from search import ocr
 from search.models import SearchText
 from search.sandbox import Extraction, Limits, clean_text, extract_file  # noqa: F401  (re-exported)
 from search.query_syntax import parse
@@ -32,7 +33,7 @@ class Result:
 
 def init_app(app: Flask) -> None:
     """Index every new version's text (deliverables calls it through its text_index seam)."""
-    register_indexer(extract_file, index_version)
+    register_indexer(extract_file, index_version, index_versions)
 
 
 def engine_name(app=None) -> str:
@@ -60,16 +61,44 @@ def index_version(version, extraction: Extraction) -> None:
     extraction is stored as such (found by file name only) and not retried by itself."""
     body = extraction.text
     name = clean_text(version.filename)
+    status, error = extraction.status, extraction.error[:300]
+    if ocr.needs_ocr(version.filename, extraction):  # a scan: the worker reads it (search.ocr)
+        status, error = ocr.PENDING, ""
+        ocr.promise(version.id)
     s = db.session()
     row = s.get(SearchText, version.id)
     if row is None:
-        s.add(SearchText(version_id=version.id, name=name, body=body, status=extraction.status,
-                         error=extraction.error[:300]))
+        s.add(SearchText(version_id=version.id, name=name, body=body, status=status, error=error))
     else:
         get_engine().remove(version.id)
-        row.name, row.body, row.status, row.error = name, body, extraction.status, extraction.error[:300]
+        row.name, row.body, row.status, row.error = name, body, status, error
     s.flush()
     get_engine().index(version, name, body)
+
+
+def index_versions(pairs: list) -> None:
+    """index_version for many new versions at once [(version, extraction)]: their texts in one
+    multi-row insert, and the engine's batch path (the bulk import indexes per batch)."""
+    rows, entries = [], []
+    for version, extraction in pairs:
+        name = clean_text(version.filename)
+        status, error = extraction.status, extraction.error[:300]
+        if ocr.needs_ocr(version.filename, extraction):  # a scan: the worker reads it (search.ocr)
+            status, error = ocr.PENDING, ""
+            ocr.promise(version.id)
+        rows.append({"version_id": version.id, "name": name, "body": extraction.text, "status": status,
+                     "error": error})
+        entries.append((version, name, extraction.text))
+    if not rows:
+        return
+    s = db.session()
+    s.execute(SearchText.__table__.insert(), rows)
+    engine = get_engine()
+    if hasattr(engine, "index_many"):
+        engine.index_many(entries)
+    else:
+        for version, name, body in entries:
+            engine.index(version, name, body)
 
 
 def text_states(version_ids) -> dict[int, tuple[str, str]]:
@@ -140,15 +169,21 @@ def refresh_texts(echo=None, checkpoint=None) -> int:
     for n, vid in enumerate(ids, 1):
         v = s.get(Version, vid)
         got = extract_file(blob_path(v.sha256), v.filename, limits)  # before this version's writes
-        body, name, error = got.text, clean_text(v.filename), got.error[:300]
+        body, name, status, error = got.text, clean_text(v.filename), got.status, got.error[:300]
         row = s.get(SearchText, vid)
+        if ocr.needs_ocr(v.filename, got):  # a scan: keep recognised or pending text, else OCR again
+            if row is not None and row.status in (ocr.RECOGNISED, ocr.PENDING):
+                body, status, error = row.body, row.status, row.error
+            else:
+                status, error = ocr.PENDING, ""
+                ocr.promise(vid)
         if row is None:
-            row = SearchText(version_id=vid, name=name, body=body, status=got.status, error=error)
+            row = SearchText(version_id=vid, name=name, body=body, status=status, error=error)
             s.add(row)
         else:
             if live:
                 live.remove(vid)
-            row.name, row.body, row.status, row.error = name, body, got.status, error
+            row.name, row.body, row.status, row.error = name, body, status, error
         s.flush()
         if live:
             live.index(v, name, body)

@@ -1,7 +1,10 @@
 """Text analysis shared by every engine, the snippets and the tests.
 
-fold(): NFKC, then a length-preserving lowercase (so offsets in folded text are
-offsets in the NFKC text). tokens(): CJK runs (Han, kana, hangul) become overlapping
+fold(): NFKC, then, per character (so offsets in folded text are offsets in the NFKC
+text): CJK radicals and strokes become their equivalent unified ideograph (Unicode's
+EquivalentUnifiedIdeograph.txt, vendored in search/data: a PDF printed by a browser may
+store 门 as the radical ⻔ U+2ED4; NFKC already maps Kangxi radicals and compatibility
+ideographs), and a length-preserving lowercase. tokens(): CJK runs (Han, kana, hangul) become overlapping
 two-character grams, plus the run's last character as a one-character term (so a
 single-character query also finds a character that ends a run); a run of one
 character is that character. Other letters/digits form words. Everything else
@@ -12,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 MAX_TOKEN = 64  # longer Latin words are cut (index and query alike)
@@ -46,19 +50,59 @@ def _lower_char(c: str) -> str:
     return low if len(low) == 1 else c
 
 
+EQUIVALENTS_FILE = Path(__file__).parent / "data" / "EquivalentUnifiedIdeograph.txt"
+
+
+def load_equivalents(path: Path = EQUIVALENTS_FILE) -> dict[str, str]:
+    """{radical or stroke: unified ideograph} from the Unicode data file (ranges expanded)."""
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        source, target = (x.strip() for x in entry.split(";"))
+        lo, _, hi = source.partition("..")
+        for cp in range(int(lo, 16), int(hi or lo, 16) + 1):
+            out[chr(cp)] = chr(int(target, 16))
+    return out
+
+
+EQUIVALENTS = load_equivalents()
 _FOLD_CACHE: dict[str, str] = {}
+FOLD_CACHE_MAX = 4096
+_UNIFY_TABLE = {ord(k): v for k, v in EQUIVALENTS.items()}  # unify() for str.translate (C speed)
+
+
+def unify_char(c: str) -> str:
+    """A CJK radical or stroke's equivalent unified ideograph; any other character itself."""
+    return EQUIVALENTS.get(c, c)
+
+
+def unify(text: str) -> str:
+    """`text` with CJK radicals and strokes replaced by their unified ideographs (same length)."""
+    if text.isascii():
+        return text
+    return "".join(EQUIVALENTS.get(c, c) for c in text)
 
 
 def fold(text: str) -> str:
-    """NFKC + per-character lowercase (the folded text has the NFKC text's length)."""
+    """NFKC, radicals unified, per-character lowercase (the folded text has the NFKC text's length)."""
     text = unicodedata.normalize("NFKC", text)
     if text.isascii():
         return text.lower()
+    # Fast path: str.lower() is the per-character lowercase except where a character lowers to
+    # several (U+0130: the result gets longer) and for the final-sigma rule (its only context
+    # rule); radicals and strokes have no case, so unifying after lowering is the same.
+    low = text.lower()
+    if len(low) == len(text) and "\u03a3" not in text:
+        return low.translate(_UNIFY_TABLE)
     out = []
     for c in text:
         f = _FOLD_CACHE.get(c)
         if f is None:
-            f = _FOLD_CACHE[c] = _lower_char(c)
+            if len(_FOLD_CACHE) >= FOLD_CACHE_MAX:  # bounded: any text may bring new characters
+                _FOLD_CACHE.clear()
+            f = _FOLD_CACHE[c] = _lower_char(unify_char(c))
         out.append(f)
     return "".join(out)
 
@@ -93,11 +137,20 @@ def run_tokens(run: Run, trailing: bool = True) -> list[str]:
 
 
 def tokens(text: str, *, folded: bool = False) -> list[str]:
-    """The index terms of `text`, in order (positions = list indexes)."""
+    """The index terms of `text`, in order (positions = list indexes): run_tokens() of each of
+    runs(), inlined (this is on every upload's path)."""
     f = text if folded else fold(text)
     out: list[str] = []
-    for r in runs(f):
-        out.extend(run_tokens(r))
+    append, extend = out.append, out.extend
+    for m in _RUN_RE.finditer(f):
+        t = m.group(1)
+        if t is None:
+            append(m.group(2)[:MAX_TOKEN])
+        elif len(t) == 1:
+            append(t)
+        else:
+            extend([t[i:i + 2] for i in range(len(t) - 1)])
+            append(t[-1])
     return out
 
 

@@ -32,7 +32,8 @@ def hydrate(page: list[tuple[int, float]], parsed: Query) -> list[dict]:
         item = cat.document(d.document_key) or cat.record(d.document_key)
         t = texts.get(vid)
         out.append({
-            "deliverable_id": d.id, "version_id": v.id, "project": p.code, "document_key": d.document_key,
+            "deliverable_id": d.id, "version_id": v.id, "project": p.code, "doc_no": d.doc_no,
+            "revision": v.revision, "document_key": d.document_key,
             "name_zh": item.name_zh if item else d.title, "snippet": make_snippet(t.body if t else "",
                                                                                   t.name if t else v.filename, leaves),
             "version": v.number, "filename": v.filename, "phase": d.phase, "status": d.status,

@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import current_app
 
 from search import extract
+from search.analysis import unify
 
 log = logging.getLogger("handover.search")
 
@@ -51,49 +52,76 @@ class Limits:
 
 
 def clean_text(text: str) -> str:
-    """What we store and index: NFKC, without NUL characters."""
-    return unicodedata.normalize("NFKC", text).replace("\x00", " ")
+    """What we store and index: NFKC, CJK radicals as unified ideographs, without NUL characters."""
+    return unify(unicodedata.normalize("NFKC", text)).replace("\x00", " ")
 
 
-def extract_file(path: Path | str, filename: str, limits: Limits | None = None) -> Extraction:
+def extract_file(path: Path | str, filename: str, limits: Limits | None = None, *, nfkc: bool = True) -> Extraction:
     """The text of the blob at `path` (type judged by `filename`), within `limits`.
-    Never raises for the file's content; call it outside any write transaction."""
+    Never raises for the file's content; call it outside any write transaction.
+    nfkc=False keeps the characters as written (full-width punctuation; the diff shows
+    them), with radicals unified and NULs removed all the same."""
+    clean = clean_text if nfkc else _keep_text
     limits = limits or Limits.from_app()
     kind = extract.kind_of(filename)
     if kind is None:
         return Extraction(NOT_SUPPORTED)
     if kind == "text":
         try:
-            return Extraction(EXTRACTED, clean_text(extract.extract(path, filename)))
+            return Extraction(EXTRACTED, clean(extract.extract(path, filename)))
         except OSError as exc:
             return Extraction(FAILED, error=f"unreadable: {exc.strerror or exc}")
-    result = _run(Path(path), filename, limits)
+    result = _run(Path(path), filename, limits, clean=clean)
     if result.status == FAILED:
         log.warning("no text extracted from %s: %s", filename, result.error)
     return result
 
 
-def _run(path: Path, filename: str, limits: Limits) -> Extraction:
+def ocr_file(path: Path | str, filename: str, limits: Limits) -> Extraction:
+    """Text recognised by OCR in the image or PDF at `path`, by the same bounded subprocess
+    (`limits`: the OCR's, see search.ocr). Never raises for the file's content."""
+    result = _run(Path(path), filename, limits, mode="ocr")
+    if result.status == FAILED:
+        log.warning("no text recognised in %s: %s", filename, result.error)
+    return result
+
+
+def _keep_text(text: str) -> str:
+    return unify(text).replace("\x00", " ")
+
+
+def _run(path: Path, filename: str, limits: Limits, mode: str = "", clean=clean_text) -> Extraction:
     cpu = max(1, math.ceil(limits.seconds))
     name = "file" + Path(filename).suffix.lower().replace("\x00", "")  # the type is all the child needs
     cmd = [sys.executable, "-P", extract.__file__, str(path), name, str(cpu),
-           str(limits.memory_mb * 1024 * 1024), str(MAX_OUTPUT)]
+           str(limits.memory_mb * 1024 * 1024), str(MAX_OUTPUT)] + ([mode] if mode else [])
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, close_fds=True)
+        # Its own process group: at the wall-clock limit its children (pdftotext) die with it.
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, close_fds=True,
+                                start_new_session=True)
         try:
             rc = proc.wait(timeout=limits.seconds + STARTUP_SECONDS)
         except subprocess.TimeoutExpired:
             peak = extract.peak_kib(proc.pid)
-            proc.kill()
-            proc.wait()
+            kill_group(proc)
             return Extraction(FAILED, error=f"time limit exceeded ({limits.seconds:g} s)", peak_kib=peak)
         err.seek(max(0, err.seek(0, os.SEEK_END) - 4000))  # the end: reason and peak
         reason, peak = _parse_stderr(err.read().decode("utf-8", "replace"))
         if rc == 0:
             out.seek(0)
-            text = clean_text(out.read(MAX_OUTPUT).decode("utf-8", "replace"))
+            text = clean(out.read(MAX_OUTPUT).decode("utf-8", "replace"))
             return Extraction(EXTRACTED, text, peak_kib=peak)
     return Extraction(FAILED, error=_failure(rc, reason, cpu, limits)[:300], peak_kib=peak)
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """Kill the process group led by `proc` (started with start_new_session, not yet reaped,
+    so its id is still the group's) and reap `proc`."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
 
 
 def _parse_stderr(raw: str) -> tuple[str, int | None]:

@@ -10,6 +10,7 @@ import re
 from html import escape
 
 from search.analysis import CJK_CLASS, fold
+from search.extract import front_matter_end, strip_front_matter  # noqa: F401  (re-exported)
 from search.query_syntax import Leaf
 
 WINDOW = 160
@@ -17,20 +18,7 @@ LEAD = 40
 MAX_SPANS = 400
 _WORD = f"(?:(?![{CJK_CLASS}])[^\\W_])"
 _SPACE = re.compile(r"\s+")
-# A leading YAML front matter block: '---' on the first line up to a closing '---' or '...' line.
-_FRONT_MATTER = re.compile(r"---[ \t]*\r?\n(?:.*?\r?\n)??(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", re.S)
-MAX_FRONT_MATTER = 64 * 1024
 
-
-def front_matter_end(text: str) -> int:
-    """Offset just past a leading YAML front matter block (0 when there is none)."""
-    m = _FRONT_MATTER.match(text, 0, MAX_FRONT_MATTER)
-    return m.end() if m else 0
-
-
-def strip_front_matter(text: str) -> str:
-    """`text` without a leading YAML front matter block."""
-    return text[front_matter_end(text):]
 
 
 def leaf_pattern(leaf: Leaf) -> re.Pattern | None:

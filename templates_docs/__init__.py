@@ -4,7 +4,7 @@ Public interface::
 
     render_docx(facts) -> bytes        render_markdown(facts) -> str
     load_outline(key) -> Outline       outline_keys() -> list[str]
-    document_number(code, key, version) -> str
+    document_number(code, key) -> str   (fallback; the register gives DocFacts.doc_no)
 """
 
 from .docx_render import render_docx

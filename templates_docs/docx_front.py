@@ -51,11 +51,11 @@ def _page_break(doc) -> None:
 
 def add_cover(doc, facts: DocFacts) -> None:
     """技术 cover: project, document name, number / version / 密级 / signatories, company, date."""
-    for _ in range(4):
+    for _ in range(3):
         add_para(doc, "", COVER_INFO)
     add_para(doc, facts.project_name, COVER_PROJECT)
     add_para(doc, facts.document_name, COVER_TITLE)
-    for _ in range(4):
+    for _ in range(3):
         add_para(doc, "", COVER_INFO)
     fields = content.cover_fields(facts)
     widths = (Cm(3.2), Cm(8.3))
@@ -73,7 +73,7 @@ def add_cover(doc, facts: DocFacts) -> None:
             p.add_run(text)
     for col, w in zip(table.columns, widths):
         col.width = w
-    for _ in range(5):
+    for _ in range(3):
         add_para(doc, "", COVER_INFO)
     add_para(doc, facts.vendor, COVER_INFO)
     add_para(doc, date_zh(facts.date), COVER_INFO)
@@ -84,10 +84,10 @@ def add_document_control(doc, facts: DocFacts, width: int) -> None:
     add_para(doc, "文档控制", FRONT_HEADING)
     add_para(doc, "修订记录", FRONT_SUBHEADING)
     add_table(doc, content.REVISION_COLUMNS, content.revision_rows(facts), width_emu=width,
-              weights=[1.2, 1.6, 1.3, 3.5, 1.3])
+              weights=[1.0, 1.5, 1.7, 3.3, 1.7])
     add_para(doc, "审批", FRONT_SUBHEADING)
     add_table(doc, content.APPROVAL_COLUMNS, content.approval_rows(facts), width_emu=width,
-              weights=[1.3, 3.2, 1.3, 1.5, 1.5], min_row_height=Cm(0.9))
+              weights=[1.2, 2.9, 1.8, 1.5, 1.5], min_row_height=Cm(0.9), together=True)
     _page_break(doc)
 
 
@@ -124,11 +124,14 @@ def add_toc(doc, entries) -> None:
 def add_gongwen_title(doc, facts: DocFacts, title: str) -> None:
     """公文 title block: title (小标宋), then project, number and version."""
     add_para(doc, title, DOC_TITLE)
-    number = document_number(facts.project_code, facts.document_key, facts.version_label)
+    number = facts.number
     add_para(doc, f"项目名称：{facts.project_name}", DOC_META)
     meta = doc.paragraphs[-1]
     meta.paragraph_format.space_after = Pt(0)
-    add_para(doc, f"文档编号：{number}　版本：{facts.version_label}", DOC_META)
+    meta = f"文档编号：{number}　版本：{facts.version_label}" if facts.version_label else f"编号：{number}"
+    if facts.extra.get("period"):
+        meta += f"　记录周期：{facts.extra['period']}"
+    add_para(doc, meta, DOC_META)
 
 
 def _bottom_border(paragraph) -> None:
@@ -151,27 +154,28 @@ def _bottom_border(paragraph) -> None:
         p_pr.append(bdr)
 
 
-def setup_header_footer(section, facts: DocFacts, profile: Profile) -> None:
-    """Header: project name left, document name right, rule below. Footer: page number."""
+def setup_header_footer(section, facts: DocFacts, profile: Profile, *, roman: bool = False) -> None:
+    """Header: project and document name left, 文档编号 and revision right, rule below.
+    Footer: the page number ("第 X 页" / "— X —"; a bare Roman numeral in the front matter)."""
     section.header.is_linked_to_previous = False
     section.footer.is_linked_to_previous = False
     head = section.header.paragraphs[0]
     set_para_style(head, HEADER)
     head.paragraph_format.tab_stops.add_tab_stop(Emu(block_width(section)), WD_TAB_ALIGNMENT.RIGHT)
-    head.add_run(facts.project_name)
+    head.add_run(f"{facts.project_name}　{facts.document_name}")
     head.add_run("\t")
-    head.add_run(facts.document_name)
+    head.add_run(f"{facts.number}　{facts.version_label}".strip())
     _bottom_border(head)
     foot = section.footer.paragraphs[0]
     set_para_style(foot, FOOTER)
-    before, after = profile.page_number_format
+    before, after = ("", "") if roman else profile.page_number_format
     foot.add_run(before)
-    _field(foot, "PAGE", "1")
+    _field(foot, "PAGE", "I" if roman else "1")
     foot.add_run(after)
 
 
-def restart_page_numbers(section, start: int = 1) -> None:
-    """``w:pgNumType w:start`` on ``section``."""
+def restart_page_numbers(section, start: int = 1, fmt: str | None = None) -> None:
+    """``w:pgNumType w:start`` (and ``w:fmt``, e.g. ``upperRoman``) on ``section``."""
     sect_pr = section._sectPr
     pg = sect_pr.find(qn("w:pgNumType"))
     if pg is None:
@@ -189,3 +193,5 @@ def restart_page_numbers(section, start: int = 1) -> None:
         else:
             sect_pr.append(pg)
     pg.set(qn("w:start"), str(start))
+    if fmt:
+        pg.set(qn("w:fmt"), fmt)

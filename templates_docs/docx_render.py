@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from functools import lru_cache
 
 from docx import Document
 from docx.enum.section import WD_SECTION
@@ -15,12 +16,30 @@ from .docx_front import (
     add_cover, add_document_control, add_gongwen_title, add_toc, block_width,
     restart_page_numbers, setup_header_footer,
 )
-from .docx_styles import CAPTION, PROFILES, TABLE_TEXT, add_para, setup_page, setup_styles
+from .docx_styles import (CAPTION, PROFILES, TABLE_TEXT, add_para, localise_style_names, prune_template, setup_page,
+                          setup_styles)
+from .docx_numbering import setup_heading_numbering
 from .docx_table import add_table, form_row_height, ensure_table_fonts
 from .facts import TO_FILL, DocFacts, context, document_number, substitute, timestamp_utc
 from .numbering import headings
 from .outline import Outline, load_outline
 from . import content
+
+
+@lru_cache(maxsize=None)
+def base_template(profile_key: str) -> bytes:
+    """An empty document with the styles, numbering and fonts of ``profile_key`` and none of
+    the default template's leftovers; built once per process, every render starts from it."""
+    profile = PROFILES[profile_key]
+    doc = Document()
+    setup_styles(doc, profile)
+    setup_heading_numbering(doc, profile_key, int(profile.body_size * 2 * 20) if profile.heading_indent else 0)
+    ensure_table_fonts(doc)
+    prune_template(doc)
+    localise_style_names(doc)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
 
 
 def _core_properties(doc, facts: DocFacts, outline: Outline) -> None:
@@ -32,7 +51,7 @@ def _core_properties(doc, facts: DocFacts, outline: Outline) -> None:
     props.author = author
     props.last_modified_by = author
     props.language = fonts.LANG_EAST_ASIA
-    props.identifier = document_number(facts.project_code, facts.document_key, facts.version_label)
+    props.identifier = facts.number
     props.version = facts.version_label
     props.keywords = f"{facts.project_code}; {facts.document_key}; {outline.profile}"
     props.comments = ""
@@ -50,10 +69,11 @@ def _form_only(doc, outline: Outline, facts: DocFacts, ctx, width: int) -> None:
             add_para(doc, substitute(table.caption, ctx), CAPTION)
             rows = content.table_rows(table, facts, ctx)
             weights = [1, 3] if table.is_form else None
-            heights = [form_row_height(r[0]) if not r[1] else None for r in rows] \
-                if table.is_form else None
+            heights = [Cm(1.0) if not r[1] and form_row_height(r[0]) else None for r in rows] \
+                if table.is_form else None  # one page: less room for blank descriptions
             add_table(doc, table.header, rows, width_emu=width, weights=weights,
-                      first_col_bold=table.is_form, min_row_height=Cm(0.9), row_heights=heights)
+                      first_col_bold=table.is_form, min_row_height=Cm(0.75), row_heights=heights,
+                      together=table.is_form)
         for text in section.text:
             add_para(doc, "注：" + substitute(text, ctx, TO_FILL), TABLE_TEXT)
 
@@ -63,22 +83,23 @@ def build_document(facts: DocFacts):
     outline = load_outline(facts.document_key)
     profile = PROFILES[outline.profile]
     ctx = context(facts)
-    doc = Document()
-    setup_styles(doc, profile)
-    ensure_table_fonts(doc)
+    doc = Document(io.BytesIO(base_template(outline.profile)))
     _core_properties(doc, facts, outline)
     first = doc.sections[0]
-    if outline.profile == "tech" and not outline.form_only:
+    if outline.profile == "tech" and not outline.form_only and not outline.record:
         setup_page(first, profile)
         add_cover(doc, facts)
-        main = doc.add_section(WD_SECTION.NEW_PAGE)
+        front = doc.add_section(WD_SECTION.NEW_PAGE)  # 文档控制 and 目录: pages I, II, ...
+        setup_page(front, profile)
+        setup_header_footer(front, facts, profile, roman=True)
+        restart_page_numbers(front, 1, "upperRoman")
+        add_document_control(doc, facts, block_width(front))
+        add_toc(doc, [(h.level, h.text) for h in headings(outline)])
+        main = doc.add_section(WD_SECTION.NEW_PAGE)  # the body: pages 1, 2, ...
         setup_page(main, profile, landscape=outline.landscape)
         setup_header_footer(main, facts, profile)
-        restart_page_numbers(main, 1)
+        restart_page_numbers(main, 1, "decimal")
         width = block_width(main)
-        add_document_control(doc, facts, width)
-        add_toc(doc, [(h.level, h.text) for h in headings(outline)])
-        doc.add_page_break()
     else:
         setup_page(first, profile, landscape=outline.landscape)
         setup_header_footer(first, facts, profile)

@@ -20,11 +20,14 @@ from . import fonts
 
 BLACK = RGBColor(0, 0, 0)
 GREY = RGBColor(0x80, 0x80, 0x80)
+#: 填写说明 (hints): a blue no one takes for the text; removed for the signing copy.
+HINT_BLUE = RGBColor(0x2F, 0x55, 0x97)
 _THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
 # Style names (python-docx UI names for built-ins; ids are derived by Word/LibreOffice from names).
 BODY = "Normal"
 HINT = "Hint"
+FIGURE = "Figure Placeholder"
 TABLE_TEXT = "Table Text"
 CAPTION = "Caption"
 FRONT_HEADING = "Front Heading"
@@ -37,6 +40,27 @@ DOC_META = "Document Meta"
 HEADER = "Header"
 FOOTER = "Footer"
 TOC_STYLES = ("toc 1", "toc 2", "toc 3")
+
+
+#: The names Chinese Word users read in the Styles pane, for this renderer's own styles. Only the
+#: w:name changes: the ids (Hint, TableText, ...) stay, so hints.py, the signing copy and
+#: documents generated before keep working. Built-in styles (Normal, heading n, toc n, Caption,
+#: Header, Footer, Table Grid) keep their canonical English names on purpose: Word shows them
+#: localised itself (正文, 标题 1, 目录 1, 题注, 页眉, 页脚, 网格型) and recognises them as
+#: built-ins only under those names (a renamed "标题 1" would become a second, custom style).
+ZH_NAMES = {HINT: "填写说明", FIGURE: "图片占位", TABLE_TEXT: "表格文字", FRONT_HEADING: "前置部分标题",
+            FRONT_SUBHEADING: "前置部分小标题", COVER_PROJECT: "封面项目名称", COVER_TITLE: "封面文档名称",
+            COVER_INFO: "封面信息", DOC_TITLE: "文件标题", DOC_META: "文件信息"}
+
+
+def localise_style_names(doc) -> None:
+    """Give this renderer's own styles their Chinese names (ZH_NAMES); the last step of the base
+    template (python-docx looks styles up by name, so nothing after it may ask for "Hint")."""
+    ids = {style_id(name): zh for name, zh in ZH_NAMES.items()}
+    for el in doc.styles.element.findall(qn("w:style")):
+        zh = ids.get(el.get(qn("w:styleId")))
+        if zh:
+            el.find(qn("w:name")).set(qn("w:val"), zh)
 
 
 def style_id(name: str) -> str:
@@ -84,10 +108,10 @@ TECH = Profile(
     body_size=fonts.pt("小四"),
     line_exact_pt=None,
     headings=(
-        (fonts.HEI, fonts.pt("三号"), False),
-        (fonts.HEI, fonts.pt("四号"), False),
-        (fonts.HEI, fonts.pt("小四"), False),
-        (fonts.HEI, fonts.pt("小四"), False),
+        (fonts.HEI, fonts.pt("三号"), True),
+        (fonts.HEI, fonts.pt("四号"), True),
+        (fonts.HEI, fonts.pt("小四"), True),
+        (fonts.HEI, fonts.pt("小四"), True),
     ),
     heading_indent=False,
     page_number_format=("第 ", " 页"),
@@ -270,6 +294,22 @@ def setup_page(section, profile: Profile, landscape: bool = False) -> None:
     section.footer_distance = Cm(1.75 if profile.key == "tech" else 0.7)
 
 
+def _box(ppr) -> None:
+    """A dashed frame around a paragraph (pBdr goes before shd/tabs/spacing/ind/jc in pPr)."""
+    bdr = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{side}")
+        for k, v in (("w:val", "dashed"), ("w:sz", "6"), ("w:space", "4"), ("w:color", "2F5597")):
+            el.set(qn(k), v)
+        bdr.append(el)
+    for tag in ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:spacing", "w:ind", "w:jc"):
+        successor = ppr.find(qn(tag))
+        if successor is not None:
+            successor.addprevious(bdr)
+            return
+    ppr.append(bdr)
+
+
 def setup_styles(doc, profile: Profile) -> None:
     """Define every style the renderer uses for ``profile``."""
     _fix_defaults(doc)
@@ -287,14 +327,19 @@ def setup_styles(doc, profile: Profile) -> None:
                align=WD_ALIGN_PARAGRAPH.LEFT, outline_level=level - 1, **body_line)
     hint_font = fonts.KAI if profile.key == "gongwen" else fonts.SONG
     _style(doc, HINT, hint_font, fonts.pt("五号") if profile.key == "tech" else fonts.pt("四号"),
-           italic=True, color=GREY, indent_chars=2, line_multiple=1.25)
+           color=HINT_BLUE, indent_chars=2, line_multiple=1.25, keep_next=True)
+    figure = _style(doc, FIGURE, fonts.SONG, fonts.pt("五号"), color=HINT_BLUE, align=center,
+                    line_multiple=1.0, before=6, keep_next=True)
+    _box(figure.element.get_or_add_pPr())
     _style(doc, TABLE_TEXT, fonts.SONG, fonts.pt("五号"), line_multiple=1.0,
            align=WD_ALIGN_PARAGRAPH.LEFT)
     _style(doc, CAPTION, fonts.HEI, fonts.pt("五号"), align=center, before=6, after=3,
            keep_next=True, line_multiple=1.0)
-    _style(doc, FRONT_HEADING, fonts.HEI, fonts.pt("三号"), align=center, before=12, after=12,
+    # 文档控制 / 目录 and 修订记录 / 审批 bold like the body's headings (they came out regular
+    # beside bold chapter headings in the rendition).
+    _style(doc, FRONT_HEADING, fonts.HEI, fonts.pt("三号"), bold=True, align=center, before=12, after=12,
            keep_next=True, line_multiple=1.0)
-    _style(doc, FRONT_SUBHEADING, fonts.HEI, fonts.pt("小四"), before=12, after=6,
+    _style(doc, FRONT_SUBHEADING, fonts.HEI, fonts.pt("小四"), bold=True, before=12, after=6,
            keep_next=True, line_multiple=1.0, align=WD_ALIGN_PARAGRAPH.LEFT)
     _style(doc, COVER_PROJECT, fonts.HEI, fonts.pt("二号"), align=center, line_multiple=1.2, after=12)
     _style(doc, COVER_TITLE, fonts.HEI, fonts.pt("一号"), align=center, line_multiple=1.2, after=12)
@@ -307,8 +352,47 @@ def setup_styles(doc, profile: Profile) -> None:
     doc.styles[HEADER].paragraph_format.tab_stops.clear_all()
     _style(doc, FOOTER, fonts.SONG, profile.page_number_size, align=center, line_multiple=1.0)
     for level, name in enumerate(TOC_STYLES, start=1):
+        # Exactly 20 pt (固定值): 1.5 lines of a CJK face are ~26 pt in LibreOffice, and a 30-entry
+        # 目录 then spilled one entry onto a second page (seen in the rendition).
         style = _style(doc, name, fonts.SONG if level > 1 else fonts.HEI, fonts.pt("小四"),
-                       line_multiple=1.5, align=WD_ALIGN_PARAGRAPH.LEFT)
+                       line_exact=20, align=WD_ALIGN_PARAGRAPH.LEFT)
         style.paragraph_format.left_indent = Pt(12 * 2 * (level - 1))
         style.element.set(qn("w:styleId"), f"TOC{level}")
         style.unhide_when_used = True
+
+
+#: Parts of python-docx's default template that a generated document does not need.
+_DROPPED_PARTS = ("stylesWithEffects", "webSettings", "customXml", "thumbnail")
+#: Styles Word expects to exist (defaults of each kind) besides the ones defined here.
+_DEFAULT_STYLES = ("Normal", "DefaultParagraphFont", "TableNormal", "NoList", "TableGrid")
+
+
+def prune_template(doc) -> None:
+    """Drop python-docx's default-template leftovers: every style this renderer does not
+    define (and the styles they are based on), the latent-style list, and the parts
+    stylesWithEffects, webSettings, customXml and the thumbnail (about 26 KB per file)."""
+    styles = doc.styles.element
+    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
+    keep = set(_DEFAULT_STYLES) | {style_id(n) for n in (
+        BODY, HINT, FIGURE, TABLE_TEXT, CAPTION, FRONT_HEADING, FRONT_SUBHEADING, COVER_PROJECT, COVER_TITLE,
+        COVER_INFO, DOC_TITLE, DOC_META, HEADER, FOOTER, *TOC_STYLES)} | {f"Heading{i}" for i in range(1, 5)}
+    todo = list(keep)
+    while todo:  # based-on / linked / next styles of the kept ones
+        el = by_id.get(todo.pop())
+        if el is None:
+            continue
+        for tag in ("w:basedOn", "w:link", "w:next"):
+            ref = el.find(qn(tag))
+            if ref is not None and ref.get(qn("w:val")) not in keep:
+                keep.add(ref.get(qn("w:val")))
+                todo.append(ref.get(qn("w:val")))
+    for sid, el in by_id.items():
+        if sid not in keep:
+            styles.remove(el)
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+    for part, rels in ((doc.part, doc.part.rels), (doc.part.package, doc.part.package.rels)):
+        for r_id, rel in list(rels.items()):
+            if rel.reltype.rsplit("/", 1)[-1] in _DROPPED_PARTS:
+                del rels[r_id]

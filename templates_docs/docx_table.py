@@ -111,9 +111,27 @@ def _fill_cell(cell, text: str, bold: bool = False, small: bool = False) -> None
             run.font.size = Pt(fonts.pt("小五"))
 
 
+def keep_together(table) -> None:
+    """No row breaks across pages (cantSplit) and every row stays with the next (keepNext on
+    its paragraphs), so a signature or form table is never split from its other half."""
+    rows = table.rows
+    for i, row in enumerate(rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        if tr_pr.find(qn("w:cantSplit")) is None:
+            cant = OxmlElement("w:cantSplit")
+            cant.set(qn("w:val"), "true")
+            tr_pr.insert(0, cant)  # trPr order: ..., cantSplit, trHeight, tblHeader, ...
+        if i < len(rows) - 1:
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    p.paragraph_format.keep_with_next = True
+
+
 def add_table(doc, header, rows, *, width_emu: int, weights=None, min_row_height=None,
-              header_bold=True, first_col_bold=False, row_heights=None):
-    """Append a bordered table with a repeated, shaded header row; return it."""
+              header_bold=True, first_col_bold=False, row_heights=None, together=False):
+    """Append a bordered table with a repeated, shaded header row; return it.
+
+    ``together``: keep the whole table on one page (forms and signature tables)."""
     n_cols = len(header)
     small = n_cols > 8
     table = doc.add_table(rows=1 + len(rows), cols=n_cols)
@@ -144,6 +162,8 @@ def add_table(doc, header, rows, *, width_emu: int, weights=None, min_row_height
             row.height = min_row_height
         elif not any(values):
             row.height = BLANK_ROW_HEIGHT
+    if together:
+        keep_together(table)
     return table
 
 

@@ -36,14 +36,25 @@ class DocFacts:
     date: datetime.date
     people: tuple[Person, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: 文档编号 from the register (stable across versions); empty: ``<code>-<key>``.
+    doc_no: str = ""
+    #: 修订记录 rows (版本, 日期, 修订人, 修订内容, 审核人), oldest first; empty: one row for this version.
+    revisions: tuple[tuple[str, str, str, str, str], ...] = ()
+    #: 审批 rows after 编制: (step name, signed by the client's side, signer name, date).
+    approvals: tuple[tuple[str, bool, str, str], ...] = ()
+    #: Names for the cover's 编制 / 审核 / 批准 (override the guesses from ``people``).
+    signers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def number(self) -> str:
+        """The document number printed on the cover and in the header."""
+        return self.doc_no or document_number(self.project_code, self.document_key)
 
 
-def document_number(project_code: str, document_key: str, version_label: str) -> str:
-    """The document number: ``<code>-<key>-<version>``, e.g. ``ZHYQ-2026-support_manual-V1.0``.
-
-    This is the only place that knows the scheme.
-    """
-    return f"{project_code.strip()}-{document_key.strip()}-{version_label.strip()}"
+def document_number(project_code: str, document_key: str, version_label: str = "") -> str:
+    """Fallback number when the register gave none: ``<code>-<key>`` (no version: the number
+    stays when the revision changes). The register's scheme is catalog.yaml ``numbering``."""
+    return f"{project_code.strip()}-{document_key.strip()}"
 
 
 def today_shanghai() -> datetime.date:
@@ -93,7 +104,7 @@ def context(facts: DocFacts) -> dict[str, str]:
         "vendor": facts.vendor,
         "document_name": facts.document_name,
         "document_key": facts.document_key,
-        "document_number": document_number(facts.project_code, facts.document_key, facts.version_label),
+        "document_number": facts.number,
         "version": facts.version_label,
         "date": date_zh(facts.date),
         "iso_date": facts.date.isoformat(),

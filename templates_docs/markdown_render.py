@@ -54,12 +54,12 @@ def render_markdown(facts: DocFacts) -> str:
     """The Markdown skeleton of ``facts.document_key``; ``KeyError`` for an unknown key."""
     outline = load_outline(facts.document_key)
     ctx = context(facts)
-    number = document_number(facts.project_code, facts.document_key, facts.version_label)
+    number = facts.number
     title = facts.document_name
     if outline.profile == "gongwen" or outline.form_only:
         title = substitute(outline.title, ctx) or title
     blocks = [_front_matter(facts, outline), f"# {title}"]
-    if outline.profile == "tech" and not outline.form_only:
+    if outline.profile == "tech" and not outline.form_only and not outline.record:
         cover = [("项目名称", facts.project_name)] + [(k.replace(" ", ""), v) for k, v in
                                                     content.cover_fields(facts)]
         cover += [("编制单位", facts.vendor), ("日期", date_zh(facts.date))]
@@ -70,7 +70,8 @@ def render_markdown(facts: DocFacts) -> str:
         blocks.append("**审批**")
         blocks.append(md_table(content.APPROVAL_COLUMNS, content.approval_rows(facts)))
     else:
-        blocks.append(f"项目名称：{facts.project_name}  \n文档编号：{number}　版本：{facts.version_label}")
+        meta = f"文档编号：{number}　版本：{facts.version_label}" if facts.version_label else f"编号：{number}"
+        blocks.append(f"项目名称：{facts.project_name}  \n{meta}")
     if outline.form_only:
         for _, section in outline.walk():
             for table in section.tables:

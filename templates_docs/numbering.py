@@ -29,6 +29,7 @@ class Heading:
     level: int
     label: str
     section: Section
+    appendix: bool = False
 
     @property
     def text(self) -> str:
@@ -61,7 +62,7 @@ def headings(outline: Outline) -> Iterator[Heading]:
         return _gongwen_label(path, appendix or None)
 
     def rec(section, path, appendix):
-        yield Heading(len(path), label(path, appendix), section)
+        yield Heading(len(path), label(path, appendix), section, bool(appendix))
         for i, sub in enumerate(section.sections, start=1):
             yield from rec(sub, path + [i], appendix)
 

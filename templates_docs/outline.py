@@ -9,6 +9,7 @@ An outline file describes one document type::
     form_type: false             # true: ends with the 甲方 / 乙方 signature table
     landscape: false             # true: body pages in landscape (wide tables)
     form_only: false             # true: title and the tables only (a standalone form)
+    record: false                # true: a recurring record: title block, no cover / 修订记录 / 目录
     basis: GB/T 8567-2006 ...    # optional: the standard or practice followed
     sections:                    # tree, at most four levels
       - title: 引言
@@ -21,6 +22,7 @@ An outline file describes one document type::
             rows: [[...], ...]               # optional example rows
             blank_rows: 2                    # empty rows after the rows
             fill: fault_stats                # rows from facts.extra["fault_stats"]
+            days: true                       # week grid: + 周一 .. 周日 columns (blank cells)
           - caption: 故障申报表
             fields: [申报单位, 申报人]        # a two-column form table (项目, 内容)
             fill: fault                       # values from facts.extra["fault"] (dict)
@@ -41,6 +43,7 @@ OUTLINE_DIR = Path(__file__).resolve().parent / "outlines"
 PROFILES = ("tech", "gongwen")
 MAX_DEPTH = 4
 FORM_COLUMNS = ("项目", "内容")
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
 class OutlineError(ValueError):
@@ -57,6 +60,7 @@ class TableSpec:
     blank_rows: int = 0
     fill: str = ""
     fields: tuple[str, ...] = ()
+    days: bool = False  # a week grid: one more column per day, 周一 .. 周日
 
     @property
     def is_form(self) -> bool:
@@ -65,7 +69,9 @@ class TableSpec:
     @property
     def header(self) -> tuple[str, ...]:
         """The header row as rendered."""
-        return FORM_COLUMNS if self.is_form else self.columns
+        if self.is_form:
+            return FORM_COLUMNS
+        return self.columns + WEEKDAYS if self.days else self.columns
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class Outline:
     form_only: bool = False
     basis: str = ""
     title: str = ""
+    record: bool = False  # a recurring record: title block only, no cover, 修订记录 or 目录
 
     def walk(self):
         """Yield ``(level, section)`` depth first; level 1 is a top-level section."""
@@ -120,7 +127,7 @@ def _str_tuple(value: Any, where: str) -> tuple[str, ...]:
 def _table(raw: Any, where: str) -> TableSpec:
     if not isinstance(raw, dict):
         raise OutlineError(f"{where}: a table must be a mapping")
-    unknown = set(raw) - {"caption", "columns", "rows", "blank_rows", "fill", "fields"}
+    unknown = set(raw) - {"caption", "columns", "rows", "blank_rows", "fill", "fields", "days"}
     if unknown:
         raise OutlineError(f"{where}: unknown table keys {sorted(unknown)}")
     caption = str(raw.get("caption") or "").strip()
@@ -145,7 +152,7 @@ def _table(raw: Any, where: str) -> TableSpec:
     if not isinstance(blank, int) or blank < 0:
         raise OutlineError(f"{where} {caption}: blank_rows must be a non-negative integer")
     return TableSpec(caption=caption, columns=columns, rows=tuple(rows), blank_rows=blank,
-                     fill=str(raw.get("fill") or ""), fields=fields)
+                     fill=str(raw.get("fill") or ""), fields=fields, days=bool(raw.get("days", False)))
 
 
 def _section(raw: Any, where: str, depth: int) -> Section:
@@ -181,7 +188,7 @@ def parse_outline(raw: Any, key: str) -> Outline:
     if not isinstance(raw, dict):
         raise OutlineError(f"{key}: the file must hold a mapping")
     unknown = set(raw) - {"key", "name", "title", "profile", "form_type", "landscape", "form_only",
-                       "basis", "sections"}
+                       "basis", "sections", "record"}
     if unknown:
         raise OutlineError(f"{key}: unknown keys {sorted(unknown)}")
     if raw.get("key") != key:
@@ -202,6 +209,7 @@ def parse_outline(raw: Any, key: str) -> Outline:
         form_only=bool(raw.get("form_only", False)),
         basis=str(raw.get("basis") or "").strip(),
         title=str(raw.get("title") or "").strip(),
+        record=bool(raw.get("record", False)),
     )
     if not outline.name:
         raise OutlineError(f"{key}: name is required")

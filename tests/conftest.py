@@ -25,6 +25,9 @@ import fresh_db  # noqa: E402
 from actions import PASSWORD, Actions  # noqa: E402,F401  (PASSWORD: imported from here by tests)
 from browser_support import chromium  # noqa: E402,F401  (session fixture behind `browser`)
 
+# Renditions start LibreOffice in the worker: off for the suite (apps and worker processes
+# inherit it); tests/test_renditions.py turns them on where it tests them.
+os.environ.setdefault("HANDOVER_RENDITIONS", "0")
 PG_URL = os.environ.get("HANDOVER_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

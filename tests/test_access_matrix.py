@@ -43,6 +43,17 @@ GET    /api/sla/rules                                   user     ok    ok   ok  
 GET    /api/users                                       user     ok    403  403  403
 POST   /api/users                                       user     ok    403  403  403
 POST   /api/users/<username>/token                      user     ok    403  403  403
+GET    /api/me/notifications                            user     ok    ok   ok   ok
+GET    /api/me/tasks                                    user     ok    ok   ok   ok
+GET    /api/projects/<code>/imports                     project  ok    ok   403  403
+POST   /api/projects/<code>/imports                     project  ok    ok   403  403
+GET    /api/projects/<code>/workflow                    project  ok    ok   ok   ok
+PUT    /api/projects/<code>/workflow                    project  ok    ok   403  403
+GET    /api/projects/<code>/check-items                 project  ok    ok   ok   ok
+PUT    /api/projects/<code>/check-items                 project  ok    ok   403  403
+PUT    /api/me/notifications                            user     ok    ok   ok   ok
+GET    /api/projects/<code>/webhook                     project  ok    403  403  403
+PUT    /api/projects/<code>/webhook                     project  ok    403  403  403
 GET    /api/projects/<code>                             project  ok    ok   ok   ok
 PATCH  /api/projects/<code>                             project  ok    ok   403  403
 GET    /api/projects/<code>/bundle                      project  ok    ok   ok   ok
@@ -62,7 +73,11 @@ GET    /api/deliverables/<int:deliverable_id>/versions  project  ok    ok   ok  
 POST   /api/deliverables/<int:deliverable_id>/versions  project  ok    ok   ok   403
 GET    /api/versions/<int:version_id>                   project  ok    ok   ok   ok
 GET    /api/versions/<int:version_id>/file              project  ok    ok   ok   ok
+GET    /api/versions/<int:version_id>/preview           project  ok    ok   ok   ok
+GET    /api/versions/<int:version_id>/controlled-copy   project  ok    ok   ok   ok
+GET    /api/versions/<int:version_id>/diff              project  ok    ok   ok   ok
 POST   /api/versions/<int:version_id>/signoffs          project  403   ok   403  ok
+POST   /api/versions/<int:version_id>/strip-hints       project  ok    ok   ok   403
 GET    /api/faults/<int:fault_id>                       project  ok    ok   ok   ok
 POST   /api/faults/<int:fault_id>/events                project  ok    ok   ok   403
 GET    /api/faults/<int:fault_id>/report.docx           project  ok    ok   ok   ok
@@ -78,6 +93,10 @@ GET    /portal                                          user     ok    ok   ok  
 GET    /admin/users                                     user     ok    403  403  403
 POST   /admin/users                                     user     ok    403  403  403
 POST   /admin/users/<username>                          user     ok    403  403  403
+GET    /settings                                        user     ok    ok   ok   ok
+POST   /settings                                        user     ok    ok   ok   ok
+GET    /projects/<code>/webhook                         project  ok    403  403  403
+POST   /projects/<code>/webhook                         project  ok    403  403  403
 GET    /projects/<code>                                 project  ok    ok   ok   ok
 GET    /projects/<code>/register.<fmt>                  project  ok    ok   ok   ok
 GET    /projects/<code>/maintenance                     project  ok    ok   ok   ok
@@ -85,6 +104,18 @@ POST   /projects/<code>/faults                          project  ok    ok   ok  
 POST   /projects/<code>/records                         project  ok    ok   ok   403
 GET    /projects/<code>/members                         project  ok    ok   403  403
 POST   /projects/<code>/members                         project  ok    ok   403  403
+GET    /projects/<code>/import                          project  ok    ok   403  403
+POST   /projects/<code>/import                          project  ok    ok   403  403
+GET    /projects/<code>/workflow                        project  ok    ok   403  403
+POST   /projects/<code>/workflow                        project  ok    ok   403  403
+GET    /projects/new                                    user     ok    ok   403  403
+POST   /projects/new                                    user     ok    ok   403  403
+GET    /projects/<code>/edit                            project  ok    ok   403  403
+POST   /projects/<code>/edit                            project  ok    ok   403  403
+GET    /tokens                                          user     ok    ok   ok   ok
+POST   /tokens                                          user     ok    ok   ok   ok
+GET    /admin/users/<username>/tokens                   user     ok    403  403  403
+POST   /admin/users/<username>/tokens                   user     ok    403  403  403
 GET    /portal/<code>                                   project  ok    ok   ok   ok
 GET    /portal/<code>/bundle.zip                        project  ok    ok   ok   ok
 GET    /deliverables/<int:deliverable_id>               project  ok    ok   ok   ok
@@ -92,7 +123,11 @@ POST   /deliverables/<int:deliverable_id>/upload        project  ok    ok   ok  
 POST   /deliverables/<int:deliverable_id>/draft         project  ok    ok   ok   403
 GET    /versions/<int:version_id>/download              project  ok    ok   ok   ok
 GET    /versions/<int:version_id>/preview               project  ok    ok   ok   ok
+GET    /versions/<int:version_id>/preview.pdf           project  ok    ok   ok   ok
+GET    /versions/<int:version_id>/controlled-copy       project  ok    ok   ok   ok
+GET    /versions/<int:version_id>/diff                  project  ok    ok   ok   ok
 POST   /versions/<int:version_id>/sign                  project  403   ok   403  ok
+POST   /versions/<int:version_id>/strip-hints           project  ok    ok   ok   403
 GET    /faults/<int:fault_id>                           project  ok    ok   ok   ok
 POST   /faults/<int:fault_id>/events                    project  ok    ok   ok   403
 GET    /faults/<int:fault_id>/report.docx               project  ok    ok   ok   ok
@@ -196,6 +231,8 @@ def build_request(row: Row, target: dict | None) -> tuple[str, dict]:
         "POST /api/deliverables/<int:deliverable_id>/versions": {
             "data": {"file": (io.BytesIO(b"matrix\n"), "m.txt")}, "content_type": "multipart/form-data"},
         "POST /api/versions/<int:version_id>/signoffs": {"json": {"decision": "approve"}},
+        "PUT /api/projects/<code>/workflow": {"json": {"steps": [{"key": "review", "name_zh": "审核", "role": "pm"},
+                                                                {"key": "confirm", "name_zh": "确认", "role": "client"}]}},
         "POST /api/faults/<int:fault_id>/events": {"json": {"kind": "respond"}},
         "POST /login": {"data": {"username": "outsider", "password": PASSWORD}},
         "POST /admin/users": {"data": {"username": f"pu{n}", "role": "engineer"}},

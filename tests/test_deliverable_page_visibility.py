@@ -35,13 +35,14 @@ def test_client_does_not_see_the_name_of_an_unsigned_version(app, client, world,
     listed = client.get(f"/api/deliverables/{d_id}/versions", headers=world.h("client")).json
     assert SECRET not in str(listed)
     assert client.get(f"/api/versions/{second['id']}/file", headers=world.h("client")).status_code == 404
-    # ... nor read its name on the page, before or after the pm's approval, or after a rejection
+    # ... nor read its name on the page before the pm's approval, or after a rejection
     html = _page(client, "client", d_id)
     assert SECRET not in html and "已签署-v1.txt" in html
-    assert "V2" in html  # she is still told a V2 waits for her signature
+    assert "V2" in html and 'id="sign-form"' not in html  # she is told a V2 is under way
     client.post(f"/api/versions/{second['id']}/signoffs", headers=world.h("pm"), json={"decision": "approve"})
+    # at her step (every vendor step approved) she reads what she confirms (issue 13)
     html = _page(client, "client", d_id)
-    assert SECRET not in html and 'id="sign-form"' in html
+    assert SECRET in html and 'id="sign-form"' in html
     # the vendor's people see it
     for who in ("pm", "engineer", "admin"):
         assert SECRET in _page(client, who, d_id), who

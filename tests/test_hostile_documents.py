@@ -241,7 +241,7 @@ def test_text_status_of_ordinary_files(client, world, upload):
     assert bad["text_status"] == "failed" and bad["text_error"].startswith("unreadable")
     doc = client.get("/api/openapi.json").json
     props = doc["components"]["schemas"]["Version"]["properties"]
-    assert set(props["text_status"]["enum"]) == {"extracted", "not_supported", "failed", None}
+    assert set(props["text_status"]["enum"]) == {"extracted", "not_supported", "failed", "ocr_pending", "ocr", None}
 
 
 def _latest_version_id(app, d_id: int) -> int:

@@ -186,7 +186,7 @@ def test_weekly_report_draft_extra_has_the_weeks_fault_stats(actions, app, clock
     assert extra["period"] == "2026-W48 (2026-11-23 至 2026-11-29)"
     assert extra["fault_stats"] == [["一级", 0, 0, 0, 0], ["二级", 0, 0, 0, 0], ["三级", 1, 1, 1, 0],
                                     ["四级", 1, 0, 0, 1], ["合计", 2, 1, 1, 1]]
-    assert check == {}
+    assert check == {"period": "2026-W48 (2026-11-23 至 2026-11-29)", "week_start": "2026-11-23"}  # no faults
 
 
 def test_record_submitted_through_the_deliverable_endpoints(actions, app, client, world):

@@ -85,43 +85,59 @@ def so(user, decision="approve"):
     return NS(user_id=user.id, role=user.role, decision=decision)
 
 
-def version(*, uploader=ENGINEER, signoffs=(), latest=True, status=None):
-    """The latest version (unless latest=False) of a P1 deliverable; status derived as signoff_state does."""
+CHAIN4 = ('[{"key": "check", "name_zh": "校对", "role": "engineer"}, {"key": "review", "name_zh": "审核", '
+          '"role": "pm"}, {"key": "confirm", "name_zh": "确认", "role": "client"}]')
+
+
+def version(*, uploader=ENGINEER, signoffs=(), latest=True, status=None, step=None, named="", chain=""):
+    """The latest version (unless latest=False) of a P1 deliverable waiting at `step` (a role;
+    default: pm with no sign-off, client after a pm approval, none once rejected or signed off);
+    status derived as signoff_state does."""
     signoffs = list(signoffs)
     if status is None:
         approved = {s.role for s in signoffs if s.decision == "approve"}
         status = ("rejected" if any(s.decision == "reject" for s in signoffs) else
                   "signed_off" if approved >= {"pm", "client"} else "in_review" if approved else "draft")
+    if step is None and status in ("draft", "in_review"):
+        step = "client" if any(s.role == "pm" and s.decision == "approve" for s in signoffs) else "pm"
     d = NS(project_id=P1, latest_version_id=7 if latest else 8, status=status)
-    return NS(id=7, deliverable=d, uploaded_by_id=uploader.id, signoffs=signoffs)
+    return NS(id=7, deliverable=d, uploaded_by_id=uploader.id, signoffs=signoffs, step_role=step,
+              step_users=named, chain=chain)
 
 
 SIGN_CASES = [
     # (who, version, decision, code, error)
     (PM, version(), "approve", None, None),
-    (CLIENT, version(), "approve", None, None),
     (PM, version(), "reject", None, None),
     (CLIENT, version(signoffs=[so(PM)]), "approve", None, None),
+    (CLIENT, version(signoffs=[so(PM)]), "reject", None, None),
     (ADMIN, version(), "approve", "role_cannot_sign", Forbidden),
-    (ENGINEER, version(), "approve", "role_cannot_sign", Forbidden),
+    (ENGINEER, version(), "approve", "role_cannot_sign", Forbidden),   # no engineer step in the chain
     (ENGINEER, version(), "reject", "role_cannot_sign", Forbidden),
+    (ENGINEER, version(chain=CHAIN4, step="engineer", uploader=PM), "approve", None, None),
+    (PM, version(chain=CHAIN4, step="engineer"), "approve", "not_your_step", Conflict),
     (OUT["pm"], version(), "approve", "not_a_member", Forbidden),
     (OUT["client"], version(), "approve", "not_a_member", Forbidden),
     (PM, version(latest=False), "approve", "not_latest", Conflict),
     (CLIENT, version(latest=False), "reject", "not_latest", Conflict),
+    # order: the client acts at her step only
+    (CLIENT, version(), "approve", "not_your_step", Conflict),
+    (CLIENT, version(), "reject", "not_your_step", Conflict),
+    (PM, version(signoffs=[so(PM)]), "approve", "not_your_step", Conflict),
+    # named members: only they
+    (PM, version(named=f",{PM_B.id},"), "approve", "not_your_step", Conflict),
+    (PM_B, version(named=f",{PM_B.id},"), "approve", None, None),
     # own upload: may not approve, may reject
     (PM, version(uploader=PM), "approve", "own_upload", Forbidden),
     (PM, version(uploader=PM), "reject", None, None),
     (PM, version(uploader=PM, latest=False), "approve", "not_latest", Conflict),
-    # already acted on it
-    (PM, version(signoffs=[so(PM)]), "approve", "already_signed", Conflict),
-    (PM, version(signoffs=[so(PM)]), "reject", "already_signed", Conflict),
-    (CLIENT, version(signoffs=[so(CLIENT, "reject")]), "approve", "already_signed", Conflict),
+    # already acted on it (quorum "all" keeps the step at pm): nobody acts twice
+    (PM, version(signoffs=[so(PM)], step="pm"), "approve", "not_your_step", Conflict),
+    (PM, version(signoffs=[so(PM)], step="pm"), "reject", "not_your_step", Conflict),
+    (PM_B, version(signoffs=[so(PM)], step="pm"), "approve", None, None),
     # the version's state
     (CLIENT, version(signoffs=[so(PM, "reject")]), "approve", "version_rejected", Conflict),
     (PM_B, version(signoffs=[so(PM), so(CLIENT)]), "approve", "version_signed_off", Conflict),
-    (PM_B, version(signoffs=[so(PM)]), "approve", "role_already_signed", Conflict),
-    (PM_B, version(signoffs=[so(PM)]), "reject", "role_already_signed", Conflict),
 ]
 
 
@@ -201,10 +217,15 @@ def test_report_fault_and_create_record(role):
 
 # --- the README table --------------------------------------------------------------------
 
-def _base_object(action):
-    return {"upload": NS(project_id=P1), "generate_draft": NS(project_id=P1), "sign": version(uploader=PM_B),
+def _base_object(action, role="pm"):
+    """An object on which `action` is possible; for sign, a version waiting at `role`'s step
+    of a chain in which every signing role has a step."""
+    step = role if role in ("pm", "engineer", "client") else "pm"
+    return {"upload": NS(project_id=P1), "generate_draft": NS(project_id=P1),
+            "sign": version(uploader=PM_B, chain=CHAIN4, step=step),
             "respond": fault("open"), "restore": fault("responded"), "close": fault("restored"),
-            "hold_level": fault("open"), "note": fault("open")}.get(action, NS(id=P1))
+            "hold_level": fault("open"), "note": fault("open"),
+            "manage_tokens": MEMBER[role]}.get(action, NS(id=P1))  # one's own tokens
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -214,10 +235,10 @@ def test_table_agrees_with_the_functions(action, role):
     where the action is possible); "member" is refused for a non-member of the same role."""
     a = next(a for a in permissions.ACTIONS if a.key == action)
     cell = permissions.cell(a, role)
-    d = permissions.may(MEMBER[role], action, _base_object(action))
+    d = permissions.may(MEMBER[role], action, _base_object(action, role))
     assert bool(d) is (cell != "—"), (action, role, cell, d)
     if cell == "member":
-        assert not permissions.may(OUT[role], action, _base_object(action))
+        assert not permissions.may(OUT[role], action, _base_object(action, role))
 
 
 def test_readme_has_the_table():
@@ -272,7 +293,7 @@ def test_uploader_is_not_offered_to_approve_his_own_version(app, client, world, 
     d_id = _doc(app, world)
     v = upload(d_id, b"pm's own text", "own.txt", who="pm")
     assert _decisions(_page(client, "pm", f"/deliverables/{d_id}")) == {"reject"}
-    assert _decisions(_page(client, "client", f"/deliverables/{d_id}")) == {"approve", "reject"}
+    assert _decisions(_page(client, "client", f"/deliverables/{d_id}")) == set()  # not at her step yet
     # what the page does not offer, the operation refuses
     r = client.post(f"/api/versions/{v['id']}/signoffs", json={"decision": "approve"}, headers=world.h("pm"))
     assert r.status_code == 403 and r.json["error"]["code"] == "own_upload"

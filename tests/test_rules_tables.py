@@ -23,38 +23,37 @@ def signoffs(*pairs: tuple[str, str]) -> list[Signoff]:
     return [Signoff(role=role, decision=decision) for role, decision in pairs]
 
 
-@pytest.mark.parametrize("given,state", [
-    ((), "draft"),
-    ((PM_OK,), "in_review"),
-    ((CLIENT_OK,), "in_review"),
-    ((PM_OK, CLIENT_OK), "signed_off"),
-    ((CLIENT_OK, PM_OK), "signed_off"),               # order does not matter
-    ((PM_OK, PM_OK), "in_review"),                    # two approvals of one party are not two parties
-    ((PM_NO,), "rejected"),
-    ((CLIENT_NO,), "rejected"),
-    ((PM_OK, CLIENT_NO), "rejected"),
-    ((PM_NO, CLIENT_OK), "rejected"),
-    ((PM_OK, CLIENT_OK, CLIENT_NO), "rejected"),      # any rejection wins
-    (((("admin", "approve"),) + (CLIENT_OK,)), "in_review"),    # only pm and client sign
-    ((("engineer", "approve"), ("admin", "approve")), "in_review"),
+@pytest.mark.parametrize("given,done,state", [
+    ((), False, "draft"),                              # at its first step, no approval
+    ((PM_OK,), False, "in_review"),
+    ((CLIENT_OK,), False, "in_review"),
+    ((PM_OK, PM_OK), False, "in_review"),              # quorum "all": a step needs more approvals
+    ((PM_OK, CLIENT_OK), True, "signed_off"),          # every step of the chain approved
+    (((("engineer", "approve"),) + (PM_OK, CLIENT_OK)), True, "signed_off"),   # a longer chain
+    ((PM_OK, CLIENT_OK), False, "in_review"),          # a chain with a step still waiting
+    ((PM_NO,), False, "rejected"),
+    ((CLIENT_NO,), False, "rejected"),
+    ((PM_OK, CLIENT_NO), False, "rejected"),
+    ((("engineer", "approve"), PM_NO), False, "rejected"),   # rejected at step 2
+    ((PM_OK, CLIENT_OK, CLIENT_NO), True, "rejected"),       # any rejection wins
 ])
-def test_version_state(given, state):
-    assert version_state(signoffs(*given)) == state
+def test_version_state(given, done, state):
+    assert version_state(signoffs(*given), done) == state
 
 
-@pytest.mark.parametrize("latest,status", [
-    (None, "missing"),                         # no version at all
-    ((), "draft"),                             # a version without sign-offs
-    ((PM_OK,), "in_review"),
-    ((PM_OK, CLIENT_OK), "signed_off"),
-    ((PM_OK, CLIENT_NO), "rejected"),
+@pytest.mark.parametrize("latest,done,status", [
+    (None, False, "missing"),                         # no version at all
+    ((), False, "draft"),                             # a version without sign-offs
+    ((PM_OK,), False, "in_review"),
+    ((PM_OK, CLIENT_OK), True, "signed_off"),
+    ((PM_OK, CLIENT_NO), False, "rejected"),
 ])
-def test_deliverable_status_follows_its_latest_version(latest, status):
-    assert deliverable_status(None if latest is None else signoffs(*latest)) == status
+def test_deliverable_status_follows_its_latest_version(latest, done, status):
+    assert deliverable_status(None if latest is None else signoffs(*latest), done) == status
 
 
 def test_version_state_takes_any_iterable_once():
-    assert version_state(iter(signoffs(PM_OK, CLIENT_OK))) == "signed_off"
+    assert version_state(iter(signoffs(PM_OK, CLIENT_NO)), False) == "rejected"
 
 
 # -- a record's status: due / submitted / late / overdue --------------------------------------

@@ -169,7 +169,7 @@ def _seed(app, client, world, upload):
                     json={"level": 3, "title": "端口闪断 <i onmouseover=x>", "description": "机房", "channel": "phone"})
     assert r.status_code == 201, r.json
     return {"deliverable_id": d1, "version_id": v["id"], "fault_id": r.json["id"], "code": "P1",
-            "fmt": "xlsx"}
+            "fmt": "xlsx", "username": "engineer"}
 
 
 SKIP_ENDPOINTS = {"web.set_language", "static"}  # a redirect; files, checked above

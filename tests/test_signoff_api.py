@@ -28,11 +28,14 @@ def test_status_walks_missing_draft_in_review_signed_off(actions, client, world)
 def test_rejection_and_new_version_restart(actions, client):
     d = actions.deliverable("test_plan")
     v1 = actions.upload(d["id"], b"v1", "a.txt")
+    # the client reaches a version only at her step (404 before), then may reject it there
+    assert actions.sign(v1["id"], "client", "reject", "缺少停车子系统").status_code == 404
+    assert actions.sign(v1["id"], "pm").status_code == 201
     r = actions.sign(v1["id"], "client", "reject", "缺少停车子系统")
-    assert r.status_code == 201
+    assert r.status_code == 201 and r.json["step"] == "confirm"
     assert actions.status(d["id"]) == "rejected"
-    assert actions.sign(v1["id"], "pm").status_code == 409
-    assert actions.sign(v1["id"], "pm", "reject", "").status_code == 400  # a rejection needs a reason
+    assert actions.sign(v1["id"], "pm2").status_code == 404
+    assert actions.sign(v1["id"], "client", "reject", "").status_code == 400  # a rejection needs a reason
     v2 = actions.upload(d["id"], b"v2", "a.txt")
     assert actions.status(d["id"]) == "draft"
     assert actions.sign(v1["id"], "pm").status_code == 409  # no longer the latest

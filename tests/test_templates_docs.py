@@ -20,7 +20,7 @@ from templates_docs import (
     DocFacts, Person, document_number, load_outline, outline_keys, render_docx, render_markdown,
     split_front_matter,
 )
-from templates_docs.numbering import heading_texts
+from templates_docs.numbering import chinese_number, heading_texts
 from templates_docs.outline import OutlineError, parse_outline
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,8 +67,39 @@ def table_headers(doc) -> list[tuple[str, ...]]:
     return [tuple(c.text for c in t.rows[0].cells) for t in doc.tables]
 
 
+def _format_number(n: int, fmt: str) -> str:
+    return {"decimal": str(n), "upperLetter": chr(ord("A") + n - 1),
+            "chineseCounting": chinese_number(n)}[fmt]
+
+
 def docx_headings(doc) -> list[str]:
-    return [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    """Heading texts with the numbers Word shows: computed from numbering.xml (the lists the
+    heading styles or the paragraphs are bound to), not typed into the text."""
+    numbering = doc.part.numbering_part.element
+    abstract = {a.get(qn("w:abstractNumId")): a.findall(qn("w:lvl"))
+                for a in numbering.findall(qn("w:abstractNum"))}
+    lists = {n.get(qn("w:numId")): abstract[n.find(qn("w:abstractNumId")).get(qn("w:val"))]
+             for n in numbering.findall(qn("w:num"))}
+    counters: dict[str, list[int]] = {}
+    out = []
+    for p in doc.paragraphs:
+        if not p.style.name.startswith("Heading"):
+            continue
+        num_pr = p._p.pPr.numPr if p._p.pPr is not None else None
+        if num_pr is None:
+            num_pr = p.style.element.pPr.numPr
+        assert num_pr is not None, f"heading not numbered: {p.text}"
+        num_id, ilvl = str(num_pr.numId.val), num_pr.ilvl.val
+        count = counters.setdefault(num_id, [0] * 9)
+        count[ilvl] += 1
+        count[ilvl + 1:] = [0] * (8 - ilvl)
+        lvls = lists[num_id]
+        label = lvls[ilvl].find(qn("w:lvlText")).get(qn("w:val"))
+        for j in range(ilvl + 1):
+            label = label.replace(f"%{j + 1}", _format_number(count[j], lvls[j].find(qn("w:numFmt")).get(qn("w:val"))))
+        space = " " if lvls[ilvl].find(qn("w:suff")).get(qn("w:val")) == "space" else ""
+        out.append(label + space + p.text)
+    return out
 
 
 def md_headings(md: str) -> list[str]:
@@ -113,7 +144,8 @@ def test_outline_validation(raw, message):
 
 
 def test_document_number_scheme():
-    assert document_number("ZHYQ-2026", "support_manual", "V1.0") == "ZHYQ-2026-support_manual-V1.0"
+    # fallback only: the register gives the number (catalog.yaml numbering); never the version
+    assert document_number("ZHYQ-2026", "support_manual", "V1.0") == "ZHYQ-2026-support_manual"
 
 
 def test_gbt8567_chapter_structures():
@@ -160,8 +192,9 @@ def test_docx_renders_and_reopens(key):
     assert headings == heading_texts(outline)
     text = all_text(doc)
     assert "智慧园区综合管理平台" in text
-    if outline.profile == "tech":
-        assert "ZHYQ-2026-" + key + "-V1.0" in text
+    assert "ZHYQ-2026-" + key in text
+    if outline.profile == "tech" and not outline.record:
+        assert "V1.0" in text
         assert ("版本", "日期", "修订人", "修订内容", "审核人") in table_headers(doc)
         assert ("角色", "单位", "姓名", "签字", "日期") in table_headers(doc)
         assert 'TOC \\o "1-3"' in doc.element.xml
@@ -177,7 +210,7 @@ def test_docx_renders_and_reopens(key):
         sig = [t for t in doc.tables if t.rows[0].cells[0].text == "签署方"]
         assert sig and [r.cells[0].text for r in sig[-1].rows[1:3]] == ["甲方", "乙方"]
     # every table: borders and a repeated header row
-    for table in doc.tables[1 if outline.profile == "tech" else 0:]:
+    for table in doc.tables[1 if outline.profile == "tech" and not outline.record else 0:]:
         assert table._tbl.tblPr.find(qn("w:tblBorders")) is not None
         assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     # header / footer / core properties
@@ -207,8 +240,8 @@ def test_tech_profile_layout():
     assert doc.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
     assert doc.styles["Heading 1"].font.size.pt == 16
     assert doc.sections[0].header.is_linked_to_previous  # the cover has no header
-    assert "第 " in "".join(p.text for p in doc.sections[1].footer.paragraphs)
-    assert round(doc.sections[1].left_margin.cm, 2) == 3.17
+    assert "第 " in "".join(p.text for p in doc.sections[2].footer.paragraphs)
+    assert round(doc.sections[2].left_margin.cm, 2) == 3.17
     heads = docx_headings(doc)
     assert heads[0] == "1 范围" and heads[1] == "1.1 标识"
 
@@ -261,10 +294,11 @@ def test_extra_fills_weekly_report():
     assert [c.text for c in table.rows[1].cells] == ["一级", "7", "", "", ""]
 
 
-FAULT = {"申报单位": "某市城市管理局信息中心", "申报人": "王强", "电话": "139-0000-0005",
-         "时间": "2026-11-20 09:15", "系统/设备": "园区门禁子系统", "故障现象": "门禁刷卡无响应",
-         "影响范围": "东区 3 个出入口", "建议等级": "二级", "受理人/时间": "刘洋 / 09:20",
-         "处理过程": "远程重启门禁控制服务", "结果": "已恢复", "恢复时间": "2026-11-20 10:05"}
+FAULT = {"单号": "ZHYQ-2026-F001", "申报单位": "某市城市管理局信息中心", "申报人": "王强",
+         "联系电话": "139-0000-0005", "申报时间": "2026-11-20 09:15", "系统/设备": "园区门禁子系统",
+         "故障现象": "门禁刷卡无响应", "影响范围": "东区 3 个出入口", "建议等级": "□一级　■二级　□三级　□四级",
+         "受理人/时间": "刘洋 / 09:20", "处理过程": "远程重启门禁控制服务", "处理结果": "已恢复",
+         "恢复时间": "2026-11-20 10:05"}
 
 
 def test_fault_report_form_standalone():
@@ -273,11 +307,11 @@ def test_fault_report_form_standalone():
     values = {r.cells[0].text: r.cells[1].text for r in doc.tables[0].rows[1:]}
     for field, value in FAULT.items():
         assert values[field] == value
-    assert "用户确认签字" in values
+    assert "甲方确认签字" in values and "乙方处理人签字" in values
     md = render_markdown(facts_for("fault_report_form", fault=FAULT))
     assert "| 故障现象 | 门禁刷卡无响应 |" in md
     # the same form in the support manual's appendix is filled as well
-    _, doc = docx_of("support_manual", fault=FAULT)
+    _, doc = docx_of("support_manual", fault={"故障现象": "门禁刷卡无响应"})
     form = doc.tables[-1]
     assert form.rows[6].cells[1].text == "门禁刷卡无响应"
 
@@ -294,7 +328,7 @@ def test_markdown_matches_docx(key):
     assert md_headings(md) == docx_headings(doc)
     front = yaml.safe_load(md.split("---\n")[1])
     assert front["project_name"] == "智慧园区综合管理平台"
-    assert front["document_number"] == f"ZHYQ-2026-{key}-V1.0"
+    assert front["document_number"] == f"ZHYQ-2026-{key}"
     assert front["client"] == "某市城市管理局" and front["version"] == "V1.0"
     meta = markdown.Markdown(extensions=["meta", "tables"])
     html = meta.convert(md)
@@ -373,3 +407,73 @@ def test_form_defaults_and_unfilled_placeholders():
     text = all_text(doc)
     assert "报告周期：（待填写）。" in text and "{period}" not in text
     assert "{" not in render_markdown(facts_for("daily_check_book")).split("---", 2)[2]
+
+
+# --- Word mechanics (issue 15) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key,level1,level2", [("test_plan", "%1", "%1.%2"),
+                                                 ("kickoff_meeting", "%1、", "（%2）")])
+def test_numbering_bound_to_heading_styles(key, level1, level2):
+    _, doc = docx_of(key)
+    numbering = doc.part.numbering_part.element
+    for level in range(1, 5):
+        num_pr = doc.styles[f"Heading {level}"].element.pPr.numPr
+        assert num_pr is not None and num_pr.ilvl.val == level - 1
+        num = next(n for n in numbering.findall(qn("w:num")) if n.get(qn("w:numId")) == str(num_pr.numId.val))
+        abstract_id = num.find(qn("w:abstractNumId")).get(qn("w:val"))
+        abstract = next(a for a in numbering.findall(qn("w:abstractNum"))
+                        if a.get(qn("w:abstractNumId")) == abstract_id)
+        lvl = abstract.findall(qn("w:lvl"))[level - 1]
+        assert lvl.find(qn("w:pStyle")).get(qn("w:val")) == f"Heading{level}"
+        if level <= 2:
+            assert lvl.find(qn("w:lvlText")).get(qn("w:val")) == (level1, level2)[level - 1]
+    # no typed numbers in the heading text
+    first = next(p for p in doc.paragraphs if p.style.name == "Heading 1")
+    assert not re.match(r"^[0-9一二三四五六七八九十]", first.text)
+    assert doc.styles["Heading 1"].font.bold or key == "kickoff_meeting"
+
+
+def test_captions_are_seq_fields_and_diagrams_get_figures():
+    _, doc = docx_of("system_design")
+    xml = doc.element.xml
+    assert "SEQ 表 \\* ARABIC" in xml and "SEQ 图 \\* ARABIC" in xml
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    assert "表 1 引用文件" in captions and any(c.startswith("图 1 ") and "架构图" in c for c in captions)
+    assert any("拓扑图" in c for c in captions)
+    frames = [p.text for p in doc.paragraphs if p.style.style_id == "FigurePlaceholder"]
+    assert any("在此插入" in f and "拓扑图" in f for f in frames)
+    # GB/T 8567-2006 is cited where the outline follows it
+    cited = next(t for t in doc.tables if t.rows[0].cells[1].text == "文件名称")
+    assert [c.text for c in cited.rows[1].cells][:3] == ["1", "计算机软件文档编制规范", "GB/T 8567-2006"]
+    assert "GB/T 8567-2006" in all_text(docx_of("user_manual")[1])
+
+
+def test_signature_and_form_tables_are_kept_together():
+    _, doc = docx_of("requirements_change")
+    sig = next(t for t in doc.tables if t.rows[0].cells[0].text == "签署方")
+    form = next(t for t in doc.tables if t.rows[0].cells[0].text == "项目")
+    approvals = next(t for t in doc.tables if t.rows[0].cells[0].text == "角色")
+    for table in (sig, form, approvals):
+        for i, row in enumerate(table.rows):
+            assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+            if i < len(table.rows) - 1:
+                assert all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs)
+
+
+def test_hints_are_coloured_not_italic():
+    _, doc = docx_of("test_plan")
+    hint = doc.styles["填写说明"]  # the Hint style (its id), by its Chinese name
+    assert not hint.font.italic and str(hint.font.color.rgb) not in ("000000", "808080")
+
+
+def test_own_styles_have_chinese_names_and_built_ins_keep_theirs():
+    """Chinese Word users read 填写说明 / 表格文字 ...; ids stay (hint detection, older files),
+    built-ins keep the names Word localises itself (标题 1, 目录 1, 题注)."""
+    _, doc = docx_of("system_design")
+    names = {s.style_id: s.name for s in doc.styles}
+    assert names["Hint"] == "填写说明" and names["TableText"] == "表格文字" and names["FigurePlaceholder"] == "图片占位"
+    assert names["CoverTitle"] == "封面文档名称" and names["FrontHeading"] == "前置部分标题"
+    assert names["Heading1"] == "Heading 1" and names["TOC1"] == "toc 1" and names["Caption"] == "Caption"
+    assert names["Normal"] == "Normal"
+    assert not [n for n in names.values() if n in ("Hint", "Table Text", "Figure Placeholder")]

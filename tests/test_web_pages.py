@@ -47,9 +47,9 @@ def test_upload_sign_download_through_pages(actions, client):
     r = actions.sign_page(vid, d_id, comment="内容齐全 <b>ok</b>")
     html = client.get(f"/deliverables/{d_id}").get_data(as_text=True)
     assert "审核通过" in html and "内容齐全 &lt;b&gt;ok&lt;/b&gt;" in html and 'id="sign-form"' not in html
-    # the client cannot download before sign-off, but can sign the latest version
+    # at her step (the pm approved) the client reads what she confirms, and signs it
     actions.login("client")
-    assert client.get(f"/versions/{vid}/download").status_code == 404
+    assert client.get(f"/versions/{vid}/download").status_code == 200
     html = client.get(f"/deliverables/{d_id}").get_data(as_text=True)
     assert 'id="sign-form"' in html and 'id="upload-form"' not in html
     actions.sign_page(vid, d_id)

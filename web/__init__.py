@@ -17,7 +17,11 @@ def register(app: Flask) -> None:
     from web import filters, i18n
     from web.blueprint import bp
     from web import (admin_pages, auth_pages, deliverable_pages, exports, form_errors,  # noqa: F401
-                     maintenance_pages, portal_pages, project_pages, search_pages)
+                     maintenance_pages, portal_pages, project_pages, search_pages, settings_pages)
+    from web import rendition_pages  # noqa: F401  (preview PDF and controlled copies, issue 14)
+    from web import diff_pages  # noqa: F401  (text diff between versions, issue 14)
+    from web import project_setup_pages, token_pages  # noqa: F401  (project set-up, API tokens, issue 16)
+    from web import import_pages  # noqa: F401  (ZIP import of a folder tree, issue 17)
 
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)

@@ -1,4 +1,5 @@
-"""Administration: users (create, role, active, password, API token) and project membership.
+"""Administration: users (create, role, active, password, API token); project membership is
+web/project_setup_pages.py.
 
 Same operations as api/user_views.py and api/project_views.py (core.users, deliverables.projects).
 """
@@ -13,7 +14,6 @@ from core import users as user_ops
 from core.errors import UserValueError
 from core.models import User
 from core.roles import ROLES
-from projects import membership as project_ops
 from web.blueprint import bp
 from web.form_errors import returns_to
 from web.i18n import gettext as _
@@ -28,6 +28,7 @@ def _users_page(token_for: tuple[str, str] | None = None, status: int = 200):
     users = list(db.session().scalars(select(User).order_by(User.role, User.username)))
     projects = list(db.session().scalars(access.visible_projects(g.user)))
     return render_template("admin_users.html", users=users, roles=ROLES, token_for=token_for,
+                           last_admin_id=user_ops.last_admin_id(),  # offered neither demotion nor disabling
                            projects=projects), status
 
 
@@ -45,7 +46,7 @@ def admin_create_user():
     user, token = user_ops.create_user(
         (f.get("username") or "").strip(), f.get("role", ""), password=f.get("password") or None,
         display_name=(f.get("display_name") or "").strip()[:100],
-        organisation=(f.get("organisation") or "").strip()[:200], actor=actor)
+        organisation=(f.get("organisation") or "").strip()[:200], email=f.get("email") or "", actor=actor)
     flash(_("已创建用户 {u}。", u=user.username), "ok")
     return _users_page((user.username, token))  # the token is shown once, in this answer only
 
@@ -65,31 +66,9 @@ def admin_update_user(username):
     elif action == "update":
         role = request.form.get("role")
         user_ops.update_user(user, actor, role=role if role in ROLES else None,
-                             active=request.form.get("active") == "1")
+                             active=request.form.get("active") == "1", email=request.form.get("email"),
+                             organisation=request.form.get("organisation"))
     else:
         raise UserValueError(f"Unknown action '{action}'.", "unknown_action")
     flash(_("已保存 {u}。", u=user.username), "ok")
     return redirect(url_for("web.admin_users"))
-
-
-@bp.get("/projects/<code>/members")
-def project_members(code):
-    user = g.user
-    project = access.get_project(user, code)
-    permissions.require(permissions.may_manage_members(user, project))
-    others = list(db.session().scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
-    return render_template("members.html", project=project, members=project_ops.members(project), others=others)
-
-
-@bp.post("/projects/<code>/members")
-def project_members_change(code):
-    user = g.user
-    project = access.get_project(user, code)
-    returns_to(url_for("web.project_members", code=project.code))
-    target = user_ops.get_user((request.form.get("username") or "").strip())
-    if request.form.get("action") == "remove":
-        project_ops.remove_member(user, project, target)
-    else:
-        project_ops.add_member(user, project, target)
-    flash(_("成员已更新。"), "ok")
-    return redirect(url_for("web.project_members", code=project.code))

@@ -6,20 +6,22 @@ the page adds only the password re-entry for signing and the presentation.
 from __future__ import annotations
 
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from catalog import get_catalog
 from deliverables import visibility
 from projects import permissions
 from core.auth import check_password
-from core.errors import UserValueError
+from core.errors import Conflict, UserValueError
 from core.throttle import Locked
-from deliverables import drafts, signoffs, versions
+from core import db
+from deliverables import drafts, signing_copy, signoffs, versions, workflow
 from deliverables.filenames import clean_filename
 from deliverables.labels import display_name
 from deliverables.models import Version
-from deliverables.signoff_state import MEANING
 from portal.download import version_file_response
-from web.form_errors import is_xhr, returns_to
+from web import home_tasks
+from web.form_errors import is_xhr, kept_form_of_any, returns_to
 from web.form_input import form_text
 from web.blueprint import bp
 from web.i18n import current_lang, gettext as _
@@ -40,24 +42,43 @@ def deliverable_page(deliverable_id):
     d = visibility.get_deliverable(user, deliverable_id)
     vs = versions.list_versions(user, d)
     sos = versions.signoffs_of(v.id for v in vs)
-    # The latest version (a client reaches it before sign-off) and what this user may do:
+    # The latest version (when this user may see it) and what this user may do at its step:
     # the template shows exactly the actions projects.permissions allows.
     pending = to_sign = None
     can = {"upload": bool(permissions.may_upload(user, d)),
            "generate_draft": bool(permissions.may_generate_draft(user, d)), "approve": False, "reject": False}
-    if d.latest_version_id:
-        pending = visibility.get_version_to_sign(user, d.latest_version_id)
+    pending = db.session().get(Version, d.latest_version_id) if d.latest_version_id else None
+    if pending is not None:  # its number and steps are shown; its file only when can_see (below)
         sos.setdefault(pending.id, versions.signoffs_of([pending.id]).get(pending.id, []))
-        can["approve"] = bool(permissions.may_sign(user, pending, "approve"))
+    if pending is not None and visibility.can_see_version(user, pending):
+        approve = permissions.may_sign(user, pending, "approve")
+        can["approve"] = bool(approve)
         can["reject"] = bool(permissions.may_sign(user, pending, "reject"))
+        can["why_not_approve"] = approve.code if can["reject"] and not approve else ""  # e.g. own_upload
         if can["approve"] or can["reject"]:
             to_sign = pending
     cat = get_catalog()
+    # Where the latest version waits (who may act, due in working days), and a sign form that
+    # came back (web.form_errors) from another version of this document: stale, refilled.
+    waiting = workflow.waiting_of([pending]).get(pending.id) if pending is not None else None
+    sign_actions = {url_for("web.sign_page", version_id=vid): vid for vid in
+                    db.session().scalars(select(Version.id).where(Version.deliverable_id == d.id))}
+    kept_action, kept_sign = kept_form_of_any(sign_actions)
+    stale_from = sign_actions.get(kept_action) if kept_action else None
+    if to_sign is not None and stale_from == to_sign.id:
+        stale_from = None
+    moved = to_sign is not None and kept_sign.get("step") not in (None, "", to_sign.step_key)
+    if stale_from is not None or moved:  # the text, not the decision: it was about another version or step
+        kept_sign = {"comment": kept_sign.get("comment", "")}
     return render_template("deliverable.html", d=d, project=d.project, versions=vs, sos=sos, to_sign=to_sign, pending=pending,
                            name=display_name(d, current_lang()), phase=cat.phase(d.phase),
-                           can=can, sign_meaning=MEANING.get(user.role, ""), previewable=previewable,
+                           can=can, sign_meaning=(pending.step_name or "") if pending else "",
+                           waiting=waiting, kept_sign=kept_sign, stale_from=stale_from,
+                           waiting_text=home_tasks.waiting_text, workdays_text=home_tasks.workdays_text,
+                           step_name=home_tasks.step_name, role_label=home_tasks.role_label,
+                           chain_of=workflow.chain_of, previewable=previewable,
                            max_mb=current_app.config["HANDOVER_MAX_UPLOAD_MB"],
-                           # a client may sign a version she may not see yet: its file stays hidden
+                           # a client is told a newer version is under way; its file stays hidden
                            can_see=lambda v: visibility.can_see_version(user, v))
 
 
@@ -91,12 +112,39 @@ def draft_page(deliverable_id):
     return _back(d.id)
 
 
+@bp.post("/versions/<int:version_id>/strip-hints")
+def strip_hints_page(version_id):
+    user = g.user
+    v = visibility.get_version(user, version_id)
+    returns_to(_page(v.deliverable_id))
+    new = signing_copy.signing_copy(user, v)
+    flash(_("已清除填写说明，生成签署稿 V{n}：{name}", n=new.number, name=new.filename), "ok")
+    return _back(v.deliverable_id)
+
+
+def _not_stale(v: Version) -> None:
+    """409 with what happened when the form was for a version that is no longer the latest, or
+    for a step the version has left (the form posts the step it showed); the page keeps the
+    typed comment (web.form_errors)."""
+    d = v.deliverable
+    shown = (request.form.get("step_name") or "").strip()[:16]
+    if d.latest_version_id != v.id:
+        latest = db.session().get(Version, d.latest_version_id)
+        raise Conflict(f"This document has a newer version V{latest.number}; look at it before signing.",
+                       "newer_version", n=latest.number, step=_(shown) if shown else _("签署"))
+    posted = (request.form.get("step") or "").strip()
+    if posted and v.step_key and posted != v.step_key:
+        raise Conflict(f"V{v.number} has moved on to another step ({v.step_key}); look at it first.",
+                       "step_moved", n=v.number, step=home_tasks.step_name(v.step_name))
+
+
 @bp.post("/versions/<int:version_id>/sign")
 def sign_page(version_id):
     user = g.user
-    v = visibility.get_version_to_sign(user, version_id)
+    v = visibility.get_version_to_sign(user, version_id)  # a superseded one she saw: 409 below
     d_id = v.deliverable_id
     returns_to(_page(d_id))
+    _not_stale(v)  # before the password: a form left open while the document moved on
     decision = request.form.get("decision")
     comment = (request.form.get("comment") or "").strip()
     if decision not in ("approve", "reject"):

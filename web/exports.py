@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, g
+from flask import Response, g, request
 
 from projects import access
 from core.errors import NotFound
@@ -16,7 +16,7 @@ from web.project_pages import _filters
 from deliverables.registers import RegisterRow, register_rows
 
 HEADERS = ["序号", "阶段", "文档名称", "状态", "最新版本", "文件名", "大小(字节)", "上传人", "上传时间", "SHA-256",
-           "审核人(乙方)", "审核时间", "确认人(甲方)", "确认时间", "签署意见"]
+           "审核人(乙方)", "审核时间", "确认人(甲方)", "确认时间", "签署意见", "文档编号", "修订版本"]
 
 
 def _cells(i: int, r: RegisterRow) -> list:
@@ -28,7 +28,8 @@ def _cells(i: int, r: RegisterRow) -> list:
             v.sha256 if v else "",
             pm.signer_name if pm else "", localtime(pm.created_at) if pm else "",
             client.signer_name if client else "", localtime(client.created_at) if client else "",
-            "；".join(s.comment for s in r.signoffs if s.comment)]
+            "；".join(s.comment for s in r.signoffs if s.comment),
+            r.deliverable.doc_no or "", v.revision if v else ""]
 
 
 def register_xlsx(project, rows: list[RegisterRow]) -> bytes:
@@ -47,8 +48,8 @@ def register_xlsx(project, rows: list[RegisterRow]) -> bytes:
         c.font = Font(bold=True)
     for i, r in enumerate(rows, 1):
         xlsx_append(ws, _cells(i, r))
-    widths = [6, 14, 36, 10, 9, 36, 12, 12, 17, 20, 12, 17, 12, 17, 30]
-    for col, w in zip("ABCDEFGHIJKLMNO", widths):
+    widths = [6, 14, 36, 10, 9, 36, 12, 12, 17, 20, 12, 17, 12, 17, 30, 20, 9]
+    for col, w in zip("ABCDEFGHIJKLMNOPQ", widths):
         ws.column_dimensions[col].width = w
     for row in ws.iter_rows(min_row=4):
         for c in row:
@@ -71,7 +72,7 @@ def export_register(code, fmt):
     if fmt not in ("xlsx", "csv"):
         raise NotFound(f"No export format '{fmt}'.")
     phase, status = _filters()
-    rows = register_rows(user, project, phase, status)
+    rows = register_rows(user, project, phase, status, step=request.args.get("step") or None)  # as the page
     name = f"{project.code}-{project.name}-文档交付清单.{fmt}"
     if fmt == "xlsx":
         resp = Response(register_xlsx(project, rows),

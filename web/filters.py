@@ -10,6 +10,7 @@ from core.labels import ROLE_ZH
 from deliverables.labels import STATUS_ZH
 from web.i18n import gettext as _
 from core.decision import may_manage_users
+from projects.permissions import may_create_project
 from core.auth import web_user
 
 
@@ -63,4 +64,5 @@ def init_app(app: Flask) -> None:
         return {"current_user": user, "STATUS_ZH": STATUS_ZH, "ROLE_ZH": ROLE_ZH,
                 # the navigation's 管理 link (projects.permissions answers, templates never check roles)
                 "can_manage_users": user is not None and bool(may_manage_users(user)),
+                "can_create_project": user is not None and bool(may_create_project(user)),
                 "now": now(), "tz_name": str(local_tz())}

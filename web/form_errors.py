@@ -72,6 +72,15 @@ def kept_form(action: str) -> dict[str, str]:
     return dict(kept["values"]) if kept and kept.get("action") == action else {}
 
 
+def kept_form_of_any(actions) -> tuple[str | None, dict[str, str]]:
+    """(action, values) kept for a form posting to one of `actions`, or (None, {}): a form whose
+    target moved on (the sign form of a version superseded meanwhile) comes back filled."""
+    kept = g.get("kept_form")
+    if kept and kept.get("action") in set(actions):
+        return kept["action"], dict(kept["values"])
+    return None, {}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["kept_form"] = kept_form
 

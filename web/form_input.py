@@ -4,7 +4,7 @@ core.messages). The request guard has already refused control characters
 in URL-encoded forms; these bound lengths and cover multipart forms (upload note)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import request
 
@@ -38,3 +38,15 @@ def form_datetime(name: str) -> datetime | None:
         value = value.replace(tzinfo=None)
     cleaning.check_datetime(value, name)  # invalid_date, shown as 日期须在 … 之间 (core.messages)
     return value.replace(tzinfo=local_tz())
+
+
+def form_date(name: str):
+    """A <input type=date> value (YYYY-MM-DD) inside the contract window; empty = None."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise UserValueError(f"'{name}' must be a date YYYY-MM-DD.", "invalid_date") from None
+    return cleaning.check_date(day, name)

@@ -33,7 +33,8 @@ def maintenance_page(code):
     on_demand = [r for r in get_catalog().records if r.rhythm == "on_demand"]
     return render_template("maintenance.html", project=project, faults=fault_list, records=items, rules=rules,
                            status=status, on_demand=on_demand, can={"create_record": bool(permissions.may_create_record(user, project)),
-                                                   "report_fault": bool(permissions.may_report_fault(user, project))}, FAULT_STATUS_ZH=FAULT_STATUS_ZH)
+                                                   "report_fault": bool(permissions.may_report_fault(user, project)),
+                                                   "manage_project": bool(permissions.may_manage_project(user, project))}, FAULT_STATUS_ZH=FAULT_STATUS_ZH)
 
 
 @bp.post("/projects/<code>/faults")

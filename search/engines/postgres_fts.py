@@ -59,6 +59,16 @@ def index(version, name: str, body: str, bulk: bool = False) -> None:
                               "VALUES (:v, :c, CAST(:t AS tsvector))"), rows)
 
 
+def index_many(entries) -> None:
+    """index() for [(version, name, body)] in one executemany."""
+    rows = []
+    for version, name, body in entries:
+        rows.append({"v": version.id, "c": 0, "t": tsvector_literal(tokens(name))})
+        rows += [{"v": version.id, "c": i, "t": tsvector_literal(ch)} for i, ch in enumerate(chunks(tokens(body)), 1)]
+    db.session().execute(text("INSERT INTO search_chunks (version_id, chunk, tsv) "
+                              "VALUES (:v, :c, CAST(:t AS tsvector))"), rows)
+
+
 def remove(version_id: int) -> None:
     db.session().execute(text("DELETE FROM search_chunks WHERE version_id = :v"), {"v": version_id})
 

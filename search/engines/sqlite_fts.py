@@ -23,6 +23,12 @@ def index(version, name: str, body: str, bulk: bool = False) -> None:
                          {"id": version.id, "name": index_text(name), "body": index_text(body)})
 
 
+def index_many(entries) -> None:
+    """index() for [(version, name, body)] in one executemany."""
+    db.session().execute(text("INSERT INTO search_fts(rowid, name, body) VALUES (:id, :name, :body)"),
+                         [{"id": v.id, "name": index_text(n), "body": index_text(b)} for v, n, b in entries])
+
+
 def remove(version_id: int) -> None:
     s = db.session()
     row = s.get(SearchText, version_id)
