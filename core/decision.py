@@ -7,7 +7,7 @@ need (who manages users) lives here, since core depends on no domain package.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.errors import Forbidden, HandoverError
 from core.roles import ADMIN
@@ -19,6 +19,7 @@ class Decision:
     code: str = ""
     message: str = ""
     error: type[HandoverError] = Forbidden
+    params: dict = field(default_factory=dict)  # for the message in the user's language (core.messages)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -27,14 +28,14 @@ class Decision:
 ALLOWED = Decision(True)
 
 
-def refuse(code: str, message: str, error: type[HandoverError] = Forbidden) -> Decision:
-    return Decision(False, code, message, error)
+def refuse(code: str, message: str, error: type[HandoverError] = Forbidden, **params) -> Decision:
+    return Decision(False, code, message, error, params)
 
 
 def require(decision: Decision) -> None:
     """Raise the refusal's error (with its code and sentence); nothing when allowed."""
     if not decision.allowed:
-        raise decision.error(decision.message, decision.code)
+        raise decision.error(decision.message, decision.code, **decision.params)
 
 
 def may_manage_users(actor) -> Decision:

@@ -59,7 +59,7 @@ ERRORS: dict[str, str] = {
     "not_found": N_("找不到页面或对象。"),
     "method_not_allowed": N_("此地址不支持该请求方式。"),
     "conflict": N_("操作与当前状态冲突，请刷新后重试。"),
-    "too_large": N_("文件超过 {limit_mb} MiB 的大小上限。"),
+    "too_large": N_("提交的内容超过 {limit_mb} MiB 的大小上限（文件上传与其他表单各有上限）。"),
     "unsupported_media_type": N_("不支持该内容类型。"),
     "range_not_satisfiable": N_("请求的范围无效。"),
     "too_many_requests": N_("请求过于频繁，请稍后再试。"),
@@ -139,6 +139,7 @@ ERRORS: dict[str, str] = {
     "version_rejected": N_("此版本已被驳回，请上传新版本。"),
     "version_signed_off": N_("此版本已完成全部签署。"),
     "not_your_step": N_("此版本当前不在您的签署步骤，或您已签署过此版本。"),
+    "hints_left": N_("V{n} 仍含 {hints} 条填写说明，请先“清除填写说明”生成签署稿，再提交甲方确认。"),
     # the deliverable page's sign form, posted after the document moved on (web/deliverable_pages.py)
     "newer_version": N_("该文档已有新版本 V{n}，请查看后再{step}。您填写的意见已保留。"),
     "step_moved": N_("V{n} 已进入另一步骤（{step}），请查看后再操作。您填写的意见已保留。"),

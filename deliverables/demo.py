@@ -13,6 +13,7 @@ from core.models import User
 from core.users import create_user
 from core.storage import store_bytes
 from deliverables.drafts import generate_draft
+from deliverables.signing_copy import signing_copy
 from deliverables.models import Deliverable
 from projects.models import Project
 from deliverables.projects import create_project
@@ -69,11 +70,11 @@ def seed_documents(users: dict[str, User]) -> Project:
     # Signed off: kick-off minutes, master plan, requirements analysis, support manual.
     for key in ("kickoff_meeting", "master_plan", "requirements_analysis", "support_manual"):
         d = _deliverable(project, key)
-        v = generate_draft(eng, d, "docx")
+        v = signing_copy(eng, generate_draft(eng, d, "docx"))  # 填写说明 removed before the client's step
         sign(pm, v, "approve", "内容完整，同意提交甲方确认。")
         sign(client, v, "approve", "确认。")
     # In review: system design approved by the pm only.
-    v = generate_draft(eng, _deliverable(project, "system_design"), "docx")
+    v = signing_copy(eng, generate_draft(eng, _deliverable(project, "system_design"), "docx"))
     sign(pm, v, "approve", "已审核。")
     # Rejected: test plan.
     v = generate_draft(eng, _deliverable(project, "test_plan"), "md")
@@ -88,6 +89,6 @@ def seed_documents(users: dict[str, User]) -> Project:
                         warranty_until=date(2027, 6, 30))
     for name in ("zhang.pm", "li.eng"):
         add_member(users["admin"], p2, users[name])
-    v = generate_draft(eng, _deliverable(p2, "pm_engineering_plan"), "docx")
+    v = signing_copy(eng, generate_draft(eng, _deliverable(p2, "pm_engineering_plan"), "docx"))
     sign(pm, v, "approve", "同意。")
     return project

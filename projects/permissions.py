@@ -201,7 +201,20 @@ def may_sign(user, version, decision: str = "approve") -> Decision:
                       "or you have already signed it.", Conflict)
     if decision == "approve" and version.uploaded_by_id == user.id:
         return refuse("own_upload", "The person who uploaded a version cannot approve it.")
+    if decision == "approve" and getattr(version, "hints", None) and _next_step_role(version) == "client":
+        return refuse("hints_left", f"V{version.number} still holds {version.hints} 填写说明; make the signing "
+                      "copy (清除填写说明) before it goes to the client.", Conflict,
+                      n=version.number, hints=version.hints)
     return ALLOWED
+
+
+def _next_step_role(version) -> str | None:
+    """The role of the step after the one `version` waits at (None after the last)."""
+    index = getattr(version, "step_index", None)
+    if index is None:
+        return None
+    steps = json.loads(version.chain) if getattr(version, "chain", "") else [{"role": r} for r in DEFAULT_CHAIN]
+    return steps[index + 1].get("role") if index + 1 < len(steps) else None
 
 
 def may_manage_workflow(user, project) -> Decision:

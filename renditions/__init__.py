@@ -30,6 +30,7 @@ from deliverables import draft_hooks, version_hooks
 from deliverables.models import Version
 from renditions import convert, toc
 from renditions.models import NO_PREVIEW, PENDING, READY, Rendition
+from search.ocr import limits as ocr_limits
 
 log = logging.getLogger("handover.renditions")
 
@@ -140,7 +141,8 @@ def render(sha256: str) -> str:
         seconds = float(current_app.config.get("HANDOVER_RENDITION_SECONDS", 120))
         try:
             result = convert.to_pdf(blob_path(sha256), filename, target, seconds, profiles=base,
-                                    memory_mb=int(current_app.config.get("HANDOVER_RENDITION_MEMORY_MB", 2048)))
+                                    memory_mb=int(current_app.config.get("HANDOVER_RENDITION_MEMORY_MB", 2048)),
+                                    ocr=ocr_limits())
         except Exception as exc:  # whatever the file does, it ends as no_preview, never as a retry loop
             log.exception("rendition of %s (%s) failed", sha256, filename)
             result = convert.Result(False, "", f"conversion failed: {type(exc).__name__}: {exc}"[:300])
@@ -156,7 +158,9 @@ def render(sha256: str) -> str:
             if s.get(Blob, pdf_sha) is None:
                 s.add(Blob(sha256=pdf_sha, size=size, created_at=now()))
                 s.flush()
-        _finish(sha256, READY, pdf_sha256=pdf_sha, pages=pages, converter=result.converter, seconds=result.seconds)
+        # A reason on a ready row: a scanned PDF whose OCR failed is shown as it is.
+        _finish(sha256, READY, pdf_sha256=pdf_sha, pages=pages, converter=result.converter, seconds=result.seconds,
+                reason=result.reason)
         log.info("rendition of %s (%s): %s pages in %.2f s%s", filename, sha256[:12], pages, result.seconds,
                  " (cold start)" if result.cold else "")
         return READY

@@ -2,8 +2,9 @@
 
 Office documents go to LibreOffice as they are; Markdown through its sanitised HTML (front
 matter dropped, raw HTML off, no images: nothing is fetched); text as escaped <pre> HTML;
-images through LibreOffice Draw after a header check of their size; a PDF is its own
-rendition (checked: readable, not encrypted). Cheap checks come first, so a ZIP bomb or a
+images through tesseract's PDF output after a header check of their size (the image with an
+invisible text layer, renditions.scan); a PDF is its own rendition (checked: readable, not
+encrypted) unless it has no text layer: then its OCR'd copy. Cheap checks come first, so a ZIP bomb or a
 giant image is refused in milliseconds, and LibreOffice's wall clock bounds the rest.
 """
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pathlib import Path
 import bleach
 from markdown_it import MarkdownIt
 
+from renditions import scan
 from renditions.office import office
 from search.extract import decode, strip_front_matter
+from search.sandbox import Limits
 
 OFFICE_EXT = (".docx", ".doc", ".docm", ".dotx", ".rtf", ".xlsx", ".xls", ".xlsm", ".pptx", ".ppt",
               ".odt", ".ods", ".odp", ".odg", ".wps", ".et", ".dps")
@@ -127,30 +130,37 @@ def markdown_html(text: str) -> str:
 
 
 def to_pdf(source: Path, filename: str, target: Path, seconds: float, profiles: Path | None = None,
-           memory_mb: int | None = None) -> Result:
+           memory_mb: int | None = None, ocr: Limits | None = None) -> Result:
     """Make the PDF `target` from the blob `source` (type judged by `filename`); scratch files
-    go next to `target` (a folder of this job), LibreOffice's profile under `profiles`."""
+    go next to `target` (a folder of this job), LibreOffice's profile under `profiles`.
+    Scans (images, PDFs without a text layer) go through tesseract within `ocr` (default:
+    `seconds` and `memory_mb`). A ready PDF rendition with a reason is a scan whose OCR failed."""
     workdir = target.parent
     kind = kind_of(filename)
     if kind is None:
         return Result(False, "", "no preview for this file type")
+    ocr = ocr or Limits(seconds, memory_mb or 2048)
     if kind == "pdf":
         reason = _pdf_check(source)
-        return Result(not reason, "pdf", reason)
+        if reason or not scan.pdf_needs_text_layer(source, filename):
+            return Result(not reason, "pdf", reason)
+        # A scan: its OCR'd copy; should OCR fail, the PDF stays its own rendition (reason kept).
+        ok, why, took, chars = scan.with_text_layer("pdf", source, target, ocr)
+        if ok and not chars:  # blank pages, or nothing legible: the copy would add nothing
+            ok, why = False, "OCR recognised no text"
+        return Result(True, "tesseract", "", took) if ok else Result(True, "pdf", why, took)
+    if kind == "image":  # tesseract's PDF: the image with an invisible text layer
+        reason = _image_check(source)
+        if reason:
+            return Result(False, "tesseract", reason)
+        ok, why, took, _chars = scan.with_text_layer("image", source, target, ocr)
+        return Result(ok, "tesseract", why, took)
     lo = office(profiles, memory_mb)
     if kind == "office":
         reason = zip_bomb(source) if filename.lower().endswith(ZIP_EXT) else ""
         if reason:
             return Result(False, "libreoffice", reason)
         # LibreOffice picks the import filter by content; the suffix helps it for old formats.
-        link = workdir / ("in" + Path(filename).suffix.lower())
-        _link(source, link)
-        out = lo.convert(link, target, seconds)
-        return Result(out.ok, "libreoffice", out.reason, out.seconds, out.cold)
-    if kind == "image":
-        reason = _image_check(source)
-        if reason:
-            return Result(False, "libreoffice", reason)
         link = workdir / ("in" + Path(filename).suffix.lower())
         _link(source, link)
         out = lo.convert(link, target, seconds)

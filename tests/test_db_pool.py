@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 
 
+# SQLite only: the PostgreSQL pool is bounded on purpose (server connections are costly).
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_sqlite_pool_opens_more_connections_instead_of_waiting(app, backend):
-    if backend != "sqlite":
-        pytest.skip("the PostgreSQL pool is bounded on purpose (server connections are costly)")
     engine = app.extensions["handover.db"].kw["bind"]
     engine.pool._timeout = 1  # the old bounded pool would fail here after 1 s instead of 30 s
     with ExitStack() as stack:

@@ -294,6 +294,24 @@ def test_strip_hints_gives_a_signing_copy_and_the_register_flags_hints(actions, 
     assert 'id="strip-hints"' in page
 
 
+def test_a_version_with_hints_left_does_not_go_to_the_client(actions, client, world):
+    """The pm's approval that would send a draft still holding 填写说明 to the client's step is
+    refused (409 hints_left, zh message with the count); the signing copy goes through."""
+    d = actions.deliverable("system_design")
+    draft = actions.draft(d["id"], "docx").json
+    r = actions.sign(draft["id"], "pm", expect=409)
+    assert r.json["error"]["code"] == "hints_left"
+    zh = client.post(f"/api/versions/{draft['id']}/signoffs", headers={**world.h("pm"), "Accept-Language": "zh-CN"},
+                     json={"decision": "approve"}).json["error"]["message"]
+    assert f"仍含 {draft['hints']} 条填写说明" in zh
+    actions.login("pm")  # the page does not offer 通过 and says why
+    page = client.get(f"/deliverables/{d['id']}").get_data(as_text=True)
+    assert 'value="approve"' not in page and f"仍含 {draft['hints']} 条填写说明" in page
+    actions.sign(draft["id"], "pm", "reject", "请补全", expect=201)  # rejecting stays possible
+    clean = client.post(f"/api/versions/{draft['id']}/strip-hints", headers=world.h("engineer")).json
+    actions.sign(clean["id"], "pm", expect=201)
+
+
 def test_strip_hints_command(tmp_path):
     import subprocess
     import sys

@@ -219,8 +219,14 @@ def test_the_413_page_is_chinese_and_names_the_limit(app, client, world):
     token = page_token(client, "/projects/P1/maintenance")
     app.config["MAX_CONTENT_LENGTH"] = 2000  # what Werkzeug refuses before reading the body
     r = client.post("/projects/P1/faults", data={"csrf_token": token, "title": "x" * 5000})
+    # a page form (not a file upload) has the small limit of other bodies (core.upload.OTHER_BODY_MAX)
+    assert _error_page(r, 413, "too_large") == "提交的内容超过 1 MiB 的大小上限（文件上传与其他表单各有上限）。"
+    d = _doc_id(app, world)  # a file upload: the upload limit is named
+    token = page_token(client, f"/deliverables/{d}")
+    r = client.post(f"/deliverables/{d}/upload", data={"csrf_token": token, "file": (io.BytesIO(b"x" * 5000), "a.txt")},
+                    content_type="multipart/form-data")
     limit = app.config["HANDOVER_MAX_UPLOAD_MB"]
-    assert _error_page(r, 413, "too_large") == f"文件超过 {limit} MiB 的大小上限。"
+    assert _error_page(r, 413, "too_large").startswith(f"提交的内容超过 {limit} MiB")
 
 
 def test_the_api_keeps_english_and_answers_chinese_on_request(client, world):

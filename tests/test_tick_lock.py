@@ -30,10 +30,10 @@ def _statements_under_lock(app) -> int:
     return len(seen) - seen.index(LOCK) - 1
 
 
+# SQLite only: PostgreSQL has row locks, the tick takes no database-wide lock there.
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_tick_with_nothing_to_change_holds_the_lock_for_the_same_few_statements(app, client, world, actions,
                                                                                   backend):
-    if backend != "sqlite":
-        pytest.skip("PostgreSQL has row locks: the tick takes no database-wide lock there")
     actions.report_fault(who="client", project="P1", expect=201)
     actions.worker_ticks()
     few = _statements_under_lock(app)

@@ -54,7 +54,8 @@ def deliverable_page(deliverable_id):
         approve = permissions.may_sign(user, pending, "approve")
         can["approve"] = bool(approve)
         can["reject"] = bool(permissions.may_sign(user, pending, "reject"))
-        can["why_not_approve"] = approve.code if can["reject"] and not approve else ""  # e.g. own_upload
+        can["why_not_approve"] = approve.code if can["reject"] and not approve else ""  # e.g. own_upload, hints_left
+        can["why_not_params"] = approve.params
         if can["approve"] or can["reject"]:
             to_sign = pending
     cat = get_catalog()
