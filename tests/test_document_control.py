@@ -149,10 +149,11 @@ def test_generated_document_carries_number_history_and_signers(actions, client, 
     from docx.oxml.ns import qn
     d = actions.deliverable("test_plan")
     v1 = actions.draft(d["id"], "docx").json
-    actions.sign_off(v1["id"])  # PM approves (审核), CLIENT confirms (确认)
+    clean = client.post(f"/api/versions/{v1['id']}/strip-hints", headers=world.h("engineer")).json  # signing copy
+    actions.sign_off(clean["id"])  # PM approves (审核), CLIENT confirms (确认)
     v2 = actions.upload(d["id"], b"notes", "notes.txt", note="补充测试环境")
     v3 = actions.draft(d["id"], "docx").json
-    assert (v1["revision"], v2["revision"], v3["revision"]) == ("V1.0", "V2.0", "V2.1")
+    assert (v1["revision"], clean["revision"], v2["revision"], v3["revision"]) == ("V1.0", "V1.1", "V2.0", "V2.1")
     first, third = _docx(client, world, v1["id"]), _docx(client, world, v3["id"])
     for doc, rev in ((first, "V1.0"), (third, "V2.1")):
         cover = _cover(doc)
@@ -167,8 +168,9 @@ def test_generated_document_carries_number_history_and_signers(actions, client, 
     listed = client.get(f"/api/deliverables/{d['id']}/versions", headers=world.h("pm")).json
     listed = listed["versions"] if isinstance(listed, dict) else listed
     assert [r[0] for r in rows] == [v["revision"] for v in sorted(listed, key=lambda v: v["number"])]
-    assert rows[0][2] == "ENGINEER" and rows[0][4] == "PM"  # author, and who reviewed V1.0
-    assert rows[1][3] == "补充测试环境" and re.fullmatch(r"\d{4}-\d\d-\d\d", rows[1][1])
+    assert rows[0][2] == "ENGINEER" and rows[0][4] == ""  # the draft itself was never reviewed
+    assert rows[1][2] == "ENGINEER" and rows[1][4] == "PM"  # author, and who reviewed the signing copy V1.1
+    assert rows[2][3] == "补充测试环境" and re.fullmatch(r"\d{4}-\d\d-\d\d", rows[2][1])
     # 审批: 编制, then the workflow's steps with the signers of the signed-off version
     approvals = {r.cells[0].text: r.cells[2].text for r in _table(third, "角色").rows[1:]}
     assert approvals["编制"] == "ENGINEER" and approvals["审核"] == "PM" and approvals["确认"] == "CLIENT"

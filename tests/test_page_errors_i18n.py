@@ -292,8 +292,8 @@ def raise_sites() -> list[Site]:
                     code_node = node.args[1] if len(node.args) > 1 else kw.get("code")
                     params = frozenset(k for k in kw if k != "code")
                     sites += [Site(c, where, params) for c in _code_of(code_node, classes[name].code, where)]
-                elif name == "refuse" and node.args:
-                    sites += [Site(c, where, frozenset()) for c in _code_of(node.args[0], None, where)]
+                elif name == "refuse" and node.args:  # refuse(code, message, error, **params)
+                    sites += [Site(c, where, frozenset(kw)) for c in _code_of(node.args[0], None, where)]
                 elif name == "error_response" and len(node.args) > 1:
                     params = None
                     if len(node.args) > 3 and isinstance(node.args[3], ast.Dict):
