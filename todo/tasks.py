@@ -24,6 +24,7 @@ from core.roles import CLIENT, ENGINEER, PM
 from deliverables.labels import display_name
 from deliverables.models import Deliverable, Signoff, Version
 from deliverables.workflow import waiting_for
+from maintenance.labels import fault_ref
 from maintenance.models import Fault
 from projects.models import Membership, Project
 
@@ -89,7 +90,7 @@ def tasks_for(user: User) -> list[Task]:
              .where(Fault.status.in_(statuses), Fault.project_id.in_(member)))
         for f, code in s.execute(q):
             due = None if f.status == "restored" else (f.restore_by if f.responded_at else f.respond_by)
-            out.append(Task("fault", code, f"#{f.number} {f.title}", due, fault_id=f.id))
+            out.append(Task("fault", code, f"{fault_ref(code, f.number)} {f.title}", due, fault_id=f.id))
     far = datetime.max.replace(tzinfo=at.tzinfo)
     out.sort(key=lambda t: (not t.overdue(at), t.due_at or far, KINDS.index(t.kind), t.project, t.title))
     return out
