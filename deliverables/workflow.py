@@ -356,10 +356,10 @@ def start(version: Version, d: Deliverable) -> None:
     chain = steps_for(d.project_id, d.document_key)
     version.chain = dumps(chain)
     for old in s.scalars(select(Version).where(Version.deliverable_id == d.id, Version.id != version.id,
-                                               Version.step_index.is_not(None))):
-        _enter(old, None, now(), chain)
-    for old in s.scalars(select(Version).where(Version.deliverable_id == d.id, Version.id != version.id,
-                                               Version.client_step_at.is_not(None))):
+                                               or_(Version.step_index.is_not(None),
+                                                   Version.client_step_at.is_not(None)))):
+        if old.step_index is not None:
+            _enter(old, None, now(), chain)
         old.client_step_at = None  # superseded: the client sees signed-off versions and the newest
     _enter(version, 0, now(), chain)
     s.flush()

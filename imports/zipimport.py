@@ -19,9 +19,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from core import db
+from core.job_promises import queue_after_commit, queue_job
 from core.clock import now
 from core.errors import NotFound
 from core.models import User
@@ -36,7 +37,6 @@ log = logging.getLogger("handover.imports")
 JOB = "import_zip"
 SWEEP_JOB = "import_sweep"
 STALE = timedelta(minutes=10)
-_QUEUED = "imports.to_queue"
 
 
 def folder() -> Path:
@@ -66,11 +66,7 @@ def accept_zip(user: User, project: Project, upload, filename: str) -> ImportRun
     folder().mkdir(parents=True, exist_ok=True)
     os.replace(upload.name, zip_path(r.id))  # the request's teardown finds the temp file gone
     _fsync_dir(folder())
-    queued = s.info.setdefault(_QUEUED, set())
-    queued.add(r.id)
-    if not event.contains(s, "after_commit", _queue_after_commit):
-        event.listen(s, "after_commit", _queue_after_commit)
-        event.listen(s, "after_rollback", _forget_after_rollback)
+    queue_after_commit(JOB, r.id)
     return r
 
 
@@ -80,24 +76,6 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _queue_after_commit(session) -> None:
-    for run_id in session.info.pop(_QUEUED, set()):
-        queue(run_id)
-
-
-def _forget_after_rollback(session) -> None:
-    session.info.pop(_QUEUED, None)
-
-
-def queue(run_id: int) -> bool:
-    try:
-        current_app.extensions["huey_tasks"][JOB](run_id)
-        return True
-    except Exception as exc:  # the row stays queued: the sweep queues it again
-        log.warning("could not queue import %s: %s", run_id, exc)
-        return False
 
 
 def _claim(run_id: int) -> bool:
@@ -164,7 +142,7 @@ def sweep() -> int:
         and_(ImportRun.status == QUEUED, ImportRun.created_at < old),
         and_(ImportRun.status == RUNNING, ImportRun.updated_at < old)))))
     for run_id in ids:
-        queue(run_id)
+        queue_job(JOB, run_id)
     return len(ids)
 
 

@@ -20,9 +20,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from core import db
+from core.job_promises import queue_after_commit, queue_job
 from core.clock import now
 from core.models import Blob
 from core.storage import blob_path, finalise_blob, open_temp, read_chunks
@@ -39,7 +40,6 @@ SWEEP_JOB = "rendition_sweep"
 MAX_ATTEMPTS = 3
 STALE = timedelta(minutes=10)  # a pending row queued longer ago than this is queued again
 SWEEP_BATCH = 200
-_QUEUED = "renditions.to_queue"
 
 
 def enabled(app=None) -> bool:
@@ -63,11 +63,7 @@ def _version_added(version: Version) -> None:
         return
     s = db.session()
     if request_rendition(version.sha256, version.filename):
-        queued = s.info.setdefault(_QUEUED, set())
-        queued.add(version.sha256)
-        if not event.contains(s, "after_commit", _queue_after_commit):
-            event.listen(s, "after_commit", _queue_after_commit)
-            event.listen(s, "after_rollback", _forget_after_rollback)
+        queue_after_commit(JOB, version.sha256)
 
 
 def request_rendition(sha256: str, filename: str) -> bool:
@@ -84,27 +80,6 @@ def request_rendition(sha256: str, filename: str) -> bool:
     s.add(row)
     s.flush()
     return kind is not None
-
-
-def _queue_after_commit(session) -> None:
-    """Queue the promised jobs once their rows are committed (a failure is logged: the sweep
-    queues them later)."""
-    shas = session.info.pop(_QUEUED, set())
-    for sha in sorted(shas):
-        queue(sha)
-
-
-def _forget_after_rollback(session) -> None:
-    session.info.pop(_QUEUED, None)
-
-
-def queue(sha256: str) -> bool:
-    try:
-        current_app.extensions["huey_tasks"][JOB](sha256)
-        return True
-    except Exception as exc:  # the row stays pending: the sweep queues it again
-        log.warning("could not queue the rendition of %s: %s", sha256, exc)
-        return False
 
 
 # -- the worker -----------------------------------------------------------------------
@@ -222,7 +197,7 @@ def sweep() -> dict:
     if stale:
         s.execute(update(Rendition).where(Rendition.sha256.in_(stale)).values(requested_at=now()))
     s.commit()
-    queued = sum(1 for sha in to_queue + stale if queue(sha))
+    queued = sum(1 for sha in to_queue + stale if queue_job(JOB, sha))
     added = len(missing)
     return {"added": added, "queued": queued}
 
@@ -240,7 +215,7 @@ def rebuild(shas: list[str] | None = None) -> int:
     s.commit()
     wanted = list(s.scalars(select(Rendition.sha256).where(Rendition.status == PENDING)))
     for sha in wanted:
-        queue(sha)
+        queue_job(JOB, sha)
     return count
 
 

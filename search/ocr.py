@@ -21,9 +21,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core import db
+from core.job_promises import queue_after_commit, queue_job
 from core.clock import iso, now
 from core.storage import blob_path
 from search import extract
@@ -39,7 +40,6 @@ PENDING, RECOGNISED = "ocr_pending", "ocr"
 MAX_ATTEMPTS = 3
 SWEEP_BATCH = 100
 MIN_CHARS_PER_PAGE = 8  # a page with fewer letters/digits than this has no text layer worth the name
-_QUEUED = "search.ocr_to_queue"
 _ATTEMPT = re.compile(r"OCR attempt (\d+) started (\S+)")
 # tesseract's Chinese model often separates characters by spaces: they would split the bigrams.
 _CJK_GAP = re.compile(f"(?<=[{CJK_CLASS}])[ \\t]+(?=[{CJK_CLASS}])")
@@ -72,29 +72,7 @@ def needs_ocr(filename: str, extraction: Extraction) -> bool:
 def promise(version_id: int) -> None:
     """Queue the OCR job of `version_id` once the current transaction commits (its row
     says `ocr_pending` in that transaction: the sweep queues it should this be lost)."""
-    s = db.session()
-    s.info.setdefault(_QUEUED, set()).add(version_id)
-    if not event.contains(s, "after_commit", _queue_after_commit):
-        event.listen(s, "after_commit", _queue_after_commit)
-        event.listen(s, "after_rollback", _forget_after_rollback)
-
-
-def _queue_after_commit(session) -> None:
-    for vid in sorted(session.info.pop(_QUEUED, set())):
-        queue(vid)
-
-
-def _forget_after_rollback(session) -> None:
-    session.info.pop(_QUEUED, None)
-
-
-def queue(version_id: int) -> bool:
-    try:
-        current_app.extensions["huey_tasks"][JOB](version_id)
-        return True
-    except Exception as exc:  # the row stays pending: the sweep queues it again
-        log.warning("could not queue the OCR of version %s: %s", version_id, exc)
-        return False
+    queue_after_commit(JOB, version_id)
 
 
 def _attempt(error: str) -> tuple[int, datetime | None]:
@@ -169,7 +147,7 @@ def sweep() -> dict:
         since = started or _aware(created)
         wait = _stale_after() if started else timedelta(minutes=1)
         if since is None or current - since >= wait:
-            queued += queue(vid)
+            queued += queue_job(JOB, vid)
     return {"pending": len(rows), "queued": queued}
 
 
