@@ -6,7 +6,7 @@ export HANDOVER_DATA ?= $(CURDIR)/instance
 # `make run PORT=8080` (or PORT=8080 make run): where gunicorn listens; HANDOVER_BIND wins when set.
 PORT ?= 5000
 export HANDOVER_BIND ?= 127.0.0.1:$(PORT)
-DEB_PACKAGES := chromium fonts-noto-cjk libreoffice-writer-nogui poppler-utils postgresql-client iproute2 libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui python3-uno fonts-wqy-zenhei tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
+DEB_PACKAGES := chromium fonts-noto-cjk libreoffice-writer-nogui poppler-utils postgresql-client iproute2 libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui python3-uno fonts-wqy-zenhei tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng postgresql-15-rum
 
 .PHONY: run serve test venv system-deps fonts init demo bench clean
 
@@ -20,8 +20,9 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 venv: $(VENV)/.installed
 
-# Debian packages the browser and document tests, backups (pg_dump) and the two-server test
-# (ip netns) use (installed once, as root).
+# Debian packages the browser and document tests, backups (pg_dump), the two-server test
+# (ip netns) and PostgreSQL search ranked from the index (the rum extension, on the server that
+# runs PostgreSQL 15; migration 0012 uses it when present) use (installed once, as root).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -37,6 +38,7 @@ system-deps:
 	[ -e /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ] || missing="$$missing tesseract-ocr-eng"; \
 	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
 	command -v pg_dump >/dev/null || missing="$$missing postgresql-client"; \
+	[ -e /usr/share/postgresql/15/extension/rum.control ] || missing="$$missing postgresql-15-rum"; \
 	command -v ip >/dev/null || missing="$$missing iproute2"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \

@@ -1,7 +1,7 @@
 """Full-text search facade: index_version, remove, query, reindex.
 
 Callers never see the engine. The default engine is the database itself (SQLite FTS5
-or PostgreSQL tsvector); HANDOVER_SEARCH=whoosh selects the Whoosh engine. Every
+or PostgreSQL tsvector); HANDOVER_SEARCH=whoosh or =tantivy selects a file-index engine. Every
 engine indexes the same analysed terms (search.analysis) and takes the same AST
 (search.query_syntax); snippets come from the stored text (search.snippet).
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app
 from sqlalchemy import delete, select
 
+from catalog import get_catalog
 from core import db
 from core.models import User
 from core.storage import blob_path
@@ -23,6 +24,7 @@ from search.query_syntax import parse
 from search.scope import Filters  # noqa: F401  (re-exported for callers)
 
 MAX_LIMIT = 100
+FILE_ENGINES = ("whoosh", "tantivy")  # indexes in HANDOVER_DATA, rebuilt by `flask search reindex`
 
 
 @dataclass
@@ -37,10 +39,10 @@ def init_app(app: Flask) -> None:
 
 
 def engine_name(app=None) -> str:
-    """'whoosh', or the database's own engine: 'sqlite' or 'postgresql'."""
+    """'whoosh' or 'tantivy' (FILE_ENGINES), or the database's own engine: 'sqlite' or 'postgresql'."""
     app = app or current_app
-    if app.config.get("HANDOVER_SEARCH", "db") == "whoosh":
-        return "whoosh"
+    if app.config.get("HANDOVER_SEARCH", "db") in FILE_ENGINES:
+        return app.config["HANDOVER_SEARCH"]
     return "postgresql" if app.config["DATABASE_URL"].startswith("postgresql") else "sqlite"
 
 
@@ -48,6 +50,8 @@ def get_engine(name: str | None = None):
     name = name or engine_name()
     if name == "whoosh":
         from search.engines import whoosh_engine as mod  # on demand: only the engines in use load
+    elif name == "tantivy":
+        from search.engines import tantivy_engine as mod  # on demand
     elif name == "postgresql":
         from search.engines import postgres_fts as mod  # on demand
     else:
@@ -55,12 +59,27 @@ def get_engine(name: str | None = None):
     return mod
 
 
+def indexed_name(version) -> str:
+    """The name field every engine indexes: the file name, then the document's English
+    catalog name in brackets (plan.txt (Test plan)), so an English search finds 测试计划
+    versions whatever their file is called. Stored as SearchText.name (engines remove and
+    rebuild from it)."""
+    name = clean_text(version.filename)
+    key = version.deliverable.document_key
+    cat = get_catalog()
+    item = cat.document(key) or cat.record(key)
+    english = clean_text(item.name_en) if item and item.name_en else ""
+    if english and english.casefold() not in name.casefold():
+        name = f"{name} ({english})"
+    return name
+
+
 def index_version(version, extraction: Extraction) -> None:
     """Store and index `version`'s text, extracted beforehand (search.extract_file, outside
     the transaction), in the current transaction: searchable once it commits. A failed
     extraction is stored as such (found by file name only) and not retried by itself."""
     body = extraction.text
-    name = clean_text(version.filename)
+    name = indexed_name(version)
     status, error = extraction.status, extraction.error[:300]
     if ocr.needs_ocr(version.filename, extraction):  # a scan: the worker reads it (search.ocr)
         status, error = ocr.PENDING, ""
@@ -81,7 +100,7 @@ def index_versions(pairs: list) -> None:
     multi-row insert, and the engine's batch path (the bulk import indexes per batch)."""
     rows, entries = [], []
     for version, extraction in pairs:
-        name = clean_text(version.filename)
+        name = indexed_name(version)
         status, error = extraction.status, extraction.error[:300]
         if ocr.needs_ocr(version.filename, extraction):  # a scan: the worker reads it (search.ocr)
             status, error = ocr.PENDING, ""
@@ -135,7 +154,9 @@ def query(user: User, q: str, filters: Filters | None = None, limit: int = 20, o
 def reindex(engines: list[str] | None = None, echo=None, checkpoint=None) -> int:
     """Re-extract every version's text from its blob (the same bounded subprocess as an
     upload, so failed extractions are retried here, explicitly), then rebuild the given
-    engines' indexes (default: the database's engine and Whoosh) from the stored texts.
+    engines' indexes (default_engines(): the database's engine, Whoosh, and tantivy when it
+    is live) from the stored texts (tantivy rebuilds from the committed texts once the caller
+    commits: search.engines.tantivy_engine).
     Returns the version count.
 
     `checkpoint` (the CLI passes the session's commit) is called after each version's text
@@ -143,7 +164,7 @@ def reindex(engines: list[str] | None = None, echo=None, checkpoint=None) -> int
     it everything happens in the caller's one transaction."""
     count = refresh_texts(echo, checkpoint)
     s = db.session()
-    engines = engines or [engine_name_db(), "whoosh"]
+    engines = engines or default_engines()
     for e in engines:
         get_engine(e).clear()
     try:
@@ -164,12 +185,12 @@ def refresh_texts(echo=None, checkpoint=None) -> int:
     from deliverables.models import Version  # late: deliverables.versions imports this facade
     s = db.session()
     limits = Limits.from_app()
-    live = get_engine() if engine_name() != "whoosh" else None
+    live = get_engine() if engine_name() not in FILE_ENGINES else None
     ids = list(s.scalars(select(Version.id).order_by(Version.id)))
     for n, vid in enumerate(ids, 1):
         v = s.get(Version, vid)
         got = extract_file(blob_path(v.sha256), v.filename, limits)  # before this version's writes
-        body, name, status, error = got.text, clean_text(v.filename), got.status, got.error[:300]
+        body, name, status, error = got.text, indexed_name(v), got.status, got.error[:300]
         row = s.get(SearchText, vid)
         if ocr.needs_ocr(v.filename, got):  # a scan: keep recognised or pending text, else OCR again
             if row is not None and row.status in (ocr.RECOGNISED, ocr.PENDING):
@@ -204,6 +225,12 @@ def _rebuild(s, engines) -> None:
             get_engine(e).index(v, name, body, bulk=True)
         if n % 200 == 0:
             s.flush()
+
+
+def default_engines() -> list[str]:
+    """What `flask search reindex` rebuilds by default: the database's engine, Whoosh, and
+    tantivy when it is the live engine."""
+    return [engine_name_db(), "whoosh"] + (["tantivy"] if engine_name() == "tantivy" else [])
 
 
 def engine_name_db() -> str:

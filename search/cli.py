@@ -13,14 +13,27 @@ search_cli = AppGroup("search", help="Full-text search index.")
 
 
 @search_cli.command("reindex")
-@click.option("--engine", "which", type=click.Choice(["all", "db", "whoosh"]), default="all",
-              help="db: the database's own index (SQLite FTS5 / PostgreSQL); whoosh; all (default): both.")
+@click.option("--engine", "which", type=click.Choice(["all", "db", "whoosh", "tantivy"]),
+              default="all", help="db: the database's own index (SQLite FTS5 / PostgreSQL); whoosh; tantivy; "
+                                  "all (default): db and whoosh, and tantivy when HANDOVER_SEARCH=tantivy.")
 def reindex_command(which):
     """Re-extract every version's text from its blob and rebuild the index(es)."""
-    engines = {"all": None, "db": [search.engine_name_db()], "whoosh": ["whoosh"]}[which]
+    engines = {"all": None, "db": [search.engine_name_db()], "whoosh": ["whoosh"], "tantivy": ["tantivy"]}[which]
     started = time.monotonic()
     # Each text is committed once extracted (no extraction under a write lock); then the rebuild.
     count = search.reindex(engines, echo=click.echo, checkpoint=db.session().commit)
     db.session().commit()
-    click.echo(f"reindexed {count} versions ({', '.join(engines or [search.engine_name_db(), 'whoosh'])}) "
+    click.echo(f"reindexed {count} versions ({', '.join(engines or search.default_engines())}) "
                f"in {time.monotonic() - started:.1f} s")
+
+
+@search_cli.command("status")
+def status_command():
+    """Print the search engine in use and, on PostgreSQL, how it ranks (RUM index or GIN)."""
+    engine = search.engine_name()
+    line = f"engine: {engine}"
+    if engine == "postgresql":
+        from search.engines import pg_rum  # PostgreSQL only
+        path, why = pg_rum.ranking_path()
+        line += f"; ranking: {path} ({why})"
+    click.echo(line)

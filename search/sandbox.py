@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import signal
-import subprocess
 import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 
+from core.bounded_process import run_bounded
 from search import extract
 from search.analysis import unify
 
@@ -95,33 +93,16 @@ def _run(path: Path, filename: str, limits: Limits, mode: str = "", clean=clean_
     name = "file" + Path(filename).suffix.lower().replace("\x00", "")  # the type is all the child needs
     cmd = [sys.executable, "-P", extract.__file__, str(path), name, str(cpu),
            str(limits.memory_mb * 1024 * 1024), str(MAX_OUTPUT)] + ([mode] if mode else [])
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        # Its own process group: at the wall-clock limit its children (pdftotext) die with it.
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, close_fds=True,
-                                start_new_session=True)
-        try:
-            rc = proc.wait(timeout=limits.seconds + STARTUP_SECONDS)
-        except subprocess.TimeoutExpired:
-            peak = extract.peak_kib(proc.pid)
-            kill_group(proc)
-            return Extraction(FAILED, error=f"time limit exceeded ({limits.seconds:g} s)", peak_kib=peak)
-        err.seek(max(0, err.seek(0, os.SEEK_END) - 4000))  # the end: reason and peak
-        reason, peak = _parse_stderr(err.read().decode("utf-8", "replace"))
-        if rc == 0:
-            out.seek(0)
-            text = clean(out.read(MAX_OUTPUT).decode("utf-8", "replace"))
+    # The wall clock kills its children (pdftotext) too; the peak is read before the kill.
+    with run_bounded(cmd, limits.seconds + STARTUP_SECONDS, before_kill=extract.peak_kib) as run:
+        if run.timed_out:
+            return Extraction(FAILED, error=f"time limit exceeded ({limits.seconds:g} s)", peak_kib=run.at_kill)
+        reason, peak = _parse_stderr(run.stderr_tail())  # the end: reason and peak
+        if run.rc == 0:
+            run.out.seek(0)
+            text = clean(run.out.read(MAX_OUTPUT).decode("utf-8", "replace"))
             return Extraction(EXTRACTED, text, peak_kib=peak)
-    return Extraction(FAILED, error=_failure(rc, reason, cpu, limits)[:300], peak_kib=peak)
-
-
-def kill_group(proc: subprocess.Popen) -> None:
-    """Kill the process group led by `proc` (started with start_new_session, not yet reaped,
-    so its id is still the group's) and reap `proc`."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
+    return Extraction(FAILED, error=_failure(run.rc, reason, cpu, limits)[:300], peak_kib=peak)
 
 
 def _parse_stderr(raw: str) -> tuple[str, int | None]:

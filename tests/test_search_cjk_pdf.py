@@ -53,7 +53,7 @@ def test_radicals_and_compatibility_ideographs_fold_to_unified_ideographs():
     assert len(EQUIVALENTS) > 300 and EQUIVALENTS["\u2eb0"] == "纟"
 
 
-@pytest.fixture(params=["db", "whoosh"])
+@pytest.fixture(params=["db", "whoosh", "tantivy"])
 def engine(request, app):
     app.config["HANDOVER_SEARCH"] = request.param
     return request.param

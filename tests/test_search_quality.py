@@ -65,7 +65,7 @@ def contains(text: str, term: str) -> bool:
     return False
 
 
-@pytest.fixture(params=["db", "whoosh"])
+@pytest.fixture(params=["db", "whoosh", "tantivy"])
 def corpus(request, app, actions):
     """The corpus indexed once per engine (and backend): every file a version of one of P1's
     deliverables, added in-process by the upload operation (deliverables.versions.add_version,
@@ -84,11 +84,11 @@ def corpus(request, app, actions):
                             f"doc{i:03d}.md")
             texts[v.id] = text
         s.commit()
-        if request.param == "whoosh":
+        if request.param in ("whoosh", "tantivy"):
             # One writer for the whole corpus (`flask search reindex`), not one commit and
             # segment merge per upload: the same index, built in seconds instead of minutes.
-            app.config["HANDOVER_SEARCH"] = "whoosh"
-            assert search.reindex(["whoosh"]) == len(FILES)
+            app.config["HANDOVER_SEARCH"] = request.param
+            assert search.reindex([request.param]) == len(FILES)
             s.commit()
     app.config["HANDOVER_SEARCH"] = request.param
     return texts

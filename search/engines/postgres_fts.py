@@ -7,8 +7,10 @@ positions up to 16383, so a text is cut into chunks (file name = chunk 0) that s
 inside both limits, each overlapping the previous by OVERLAP terms so phrases that
 straddle a cut are still found. Each word of the query is checked over all of a version's
 chunks (a semi-join per word), so 'a b' finds a in chunk 1 and b in chunk 7.
-Ranking: the sum of ts_rank over the matching chunks, then newest; visibility and filters
-are joined before ranking so a filtered query ranks only what it may return.
+Ranking, GIN path: the sum of ts_rank over the matching chunks, then newest; visibility and
+filters are joined before ranking so a filtered query ranks only what it may return. Where
+the RUM index exists (migration 0012, the rum extension) and HANDOVER_SEARCH_RUM is on,
+search/engines/pg_rum.py ranks from the index instead (ORDER BY tsv <=> query LIMIT n).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from core import db
 from deliverables.models import Version
 from search.analysis import tokens
+from search.engines import pg_rum
 from search.query_syntax import AnyOf, Leaf, Query
 from search.scope import conditions, join_versions
 
@@ -100,7 +103,9 @@ CHUNKS = table("search_chunks", column("version_id", Integer), column("tsv", TSV
 
 
 def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool):
-    """One statement: matching chunks joined to the visible, filtered versions, then ranked.
+    """(total, [(version id, score)]): ranked from the RUM index where it is in use
+    (pg_rum.search), else by the GIN path: one statement, matching chunks joined to the
+    visible, filtered versions, then ranked.
 
     The chunks are joined to versions/deliverables/projects *before* ranking, so the
     planner can start from a narrow filter (project, phase, document) and ts_rank only
@@ -121,6 +126,8 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
                 bindparam(f"l{n}", _any(leaves)))
             return Version.id.in_(sub)
         extra = [has(node) for node in q.required] + [not_(has(leaf)) for leaf in q.excluded]
+    if pg_rum.use_rum():
+        return pg_rum.search(user, qany, positives, extra, CHUNKS, filters, limit, offset, all_versions)
     conds = conditions(user, filters, all_versions) + extra + [CHUNKS.c.tsv.op("@@")(qany)]
     score = func.sum(func.ts_rank(CHUNKS.c.tsv, qany)).label("score")
     matched = join_versions(select(Version.id, Version.created_at, score)
