@@ -55,6 +55,23 @@ def baseline(files: list[Path], work: Path) -> float:
     return took
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of every live process of process group `pgid` (the server's
+    master and its workers), from /proc: a figure the machine's other load does not change much."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (11), stime (12)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=1000)
@@ -78,7 +95,7 @@ def main() -> None:
             p.write_bytes(markdown(i, a.kb * 1024, rng))
             files.append(p)
         base_s = baseline(files, work)
-        with serve(a.server, env, log=work / "server.log") as (base, _pid):
+        with serve(a.server, env, log=work / "server.log") as (base, pid):
             h = {"Authorization": f"Bearer {eng}"}
             ids = [d["id"] for d in requests.get(f"{base}/api/projects/{PROJECT}/deliverables", headers=h,
                                                  timeout=60).json()]
@@ -98,12 +115,14 @@ def main() -> None:
                         latencies.append((time.perf_counter() - t0) * 1000)
 
             threads = [threading.Thread(target=uploader, args=(k,)) for k in range(a.uploaders)]
+            cpu0 = group_cpu_seconds(pid)
             t = time.perf_counter()
             for th in threads:
                 th.start()
             for th in threads:
                 th.join()
             up_s = time.perf_counter() - t
+            server_cpu = group_cpu_seconds(pid) - cpu0
             found = requests.get(f"{base}/api/search", params={"q": "巡检"}, headers=h, timeout=60).json()
         load = os.getloadavg()[0]
     latencies.sort()
@@ -115,6 +134,9 @@ def main() -> None:
     print(f"statuses {dict(statuses)}; upload p50/p95 {latencies[len(latencies) // 2]:.0f}/"
           f"{latencies[int(len(latencies) * 0.95)]:.0f} ms; search finds them: total {found.get('total')}; "
           f"load average at the end {load:.1f}")
+    print(f"server CPU during the uploads: {server_cpu:.1f} s = {server_cpu / a.files * 1000:.1f} ms per upload "
+          f"({a.files / max(server_cpu, 1e-9):.0f} versions per server CPU-second; the wall-clock figure above "
+          f"also depends on the machine's other load)")
     print(f"versions/s / baseline files/s = {rate / base_rate:.2f} (target: >= 100 versions/s)")
 
 

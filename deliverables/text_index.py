@@ -61,3 +61,20 @@ def index(version, prepared: Any) -> None:
         pending.append((version, prepared))
         return
     _index(version, prepared)
+
+
+def index_many(pairs: list) -> None:
+    """index() for [(new version, prepared)] at once: the indexer's batch path (one multi-row
+    insert of the texts) for versions that have no text stored yet."""
+    _require()
+    pending = _pending.get()
+    if pending is not None:
+        pending.extend(pairs)
+        return
+    if not pairs:
+        return
+    if _index_many is not None:
+        _index_many(pairs)
+    else:
+        for version, prepared in pairs:
+            _index(version, prepared)

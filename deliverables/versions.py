@@ -2,30 +2,52 @@
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import dataclass
 from typing import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit, db
 from core.clock import now
 from core.models import Blob, User
 from core.storage import StoredBlob, blob_path
-from deliverables.doc_numbers import next_revision
+from deliverables.doc_numbers import revision_label
 from templates_docs.hints import count_hints_in_file
 from deliverables.filenames import clean_filename
 from deliverables.models import Deliverable, Signoff, Version
 from deliverables import text_index, version_hooks
 from deliverables import workflow
-from deliverables.signoff_state import refresh_deliverable
+from deliverables.signoff_state import deliverable_status
 from deliverables.visibility import version_filter
 from projects.permissions import may_upload, require
 
 def next_number(d: Deliverable) -> int:
     """Reserve the next version number: an UPDATE first, so concurrent writers queue
     (a row lock on PostgreSQL, the write lock on SQLite); no gaps, no duplicates."""
-    number = db.next_in_sequence(Deliverable.version_count, d.id)
-    d.version_count = number
-    return number
+    return reserve_numbers(d, 1)
+
+
+def reserve_numbers(d: Deliverable, count: int) -> int:
+    """Reserve the next `count` version numbers of `d` in one UPDATE (which takes the row's
+    lock, as next_number says); returns the last one (the first is last - count + 1)."""
+    t = Deliverable.__table__
+    last = db.session().execute(t.update().where(t.c.id == d.id).values(version_count=t.c.version_count + count)
+                                .returning(t.c.version_count)).scalar_one()
+    set_committed_value(d, "version_count", last)  # what the row holds now: nothing left to write
+    return last
+
+
+@dataclass
+class NewVersion:
+    """One version to add (add_versions): a stored blob (fsynced) and what it is."""
+    deliverable: Deliverable
+    blob: StoredBlob
+    filename: str
+    note: str = ""
+    source: str = "upload"
+    content_type: str | None = None
 
 
 def add_version(user: User, d: Deliverable, blob: StoredBlob, filename: str, *, note: str = "",
@@ -35,29 +57,86 @@ def add_version(user: User, d: Deliverable, blob: StoredBlob, filename: str, *, 
     The text is extracted first, in a bounded subprocess and before the first write of
     the transaction (the version number), so a hostile file never holds a database lock;
     it is stored in the transaction, so the version is searchable when this commits."""
-    require(may_upload(user, d))
+    return add_versions(user, [NewVersion(d, blob, filename, note, source, content_type)])[0]
+
+
+def add_versions(user: User, items: list[NewVersion]) -> list[Version]:
+    """Record stored blobs as new versions, in the order given (per deliverable: the numbers
+    follow it), in the caller's transaction: what add_version does for one, with a constant
+    number of statements per deliverable rather than per version (the bulk import's batches).
+
+    Reads first (permission, text extraction, 填写说明 count), then the first write reserves
+    the numbers, deliverable by deliverable in id order (concurrent batches lock rows in one
+    order). Per version, as for an upload: the chain's snapshot and its first step (only the
+    newest of each deliverable waits; the earlier ones of the batch are superseded at once),
+    the search text, the hooks (a rendition promised), an audit entry; each deliverable's
+    derived columns follow its newest version."""
+    if not items:
+        return []
     s = db.session()
-    filename = clean_filename(filename)
-    extraction = text_index.prepare(blob_path(blob.sha256), filename)
-    hints = count_hints_in_file(blob_path(blob.sha256), filename)  # read before the first write, too
-    number = next_number(d)
-    if s.get(Blob, blob.sha256) is None:
-        s.add(Blob(sha256=blob.sha256, size=blob.size, created_at=now()))
-    ctype = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    revision = next_revision(d, number)  # after next_number: the deliverable's row is locked
-    v = Version(deliverable_id=d.id, number=number, sha256=blob.sha256, size=blob.size, filename=filename,
-                content_type=ctype[:200], note=note, source=source, uploaded_by_id=user.id, created_at=now(),
-                revision=revision, hints=hints)
-    s.add(v)
-    s.flush()
-    workflow.start(v, d)  # snapshot of the chain; waits at its first step
-    refresh_deliverable(d)
-    text_index.index(v, extraction)  # same transaction: searchable on 201
-    version_hooks.version_added(v)  # e.g. the rendition promised in this transaction
-    audit.record("version.upload" if source == "upload" else "version.draft", user, object_type="version",
-                 object_id=v.id, project_code=d.project.code, deliverable_id=d.id, number=number,
-                 filename=filename, sha256=blob.sha256, size=blob.size)
-    return v
+    for d in {it.deliverable.id: it.deliverable for it in items}.values():
+        require(may_upload(user, d))
+    names = [clean_filename(it.filename) for it in items]
+    extractions = [text_index.prepare(blob_path(it.blob.sha256), name) for it, name in zip(items, names)]
+    hints = [count_hints_in_file(blob_path(it.blob.sha256), name) for it, name in zip(items, names)]
+    by_d: dict[int, list[int]] = {}
+    for i, it in enumerate(items):
+        by_d.setdefault(it.deliverable.id, []).append(i)
+    numbers: dict[int, int] = {}
+    for did in sorted(by_d):  # the first write: the numbers (row locks, always in id order)
+        ids = by_d[did]
+        last = reserve_numbers(items[ids[0]].deliverable, len(ids))
+        numbers.update({i: last - len(ids) + 1 + k for k, i in enumerate(ids)})
+    _insert_blobs({it.blob.sha256: it.blob.size for it in items})
+    chains = workflow.chains_for(it.deliverable for it in items)
+    at = now()
+    versions: list[Version | None] = [None] * len(items)
+    newest = []
+    for did, ids in by_d.items():
+        d = items[ids[0]].deliverable
+        prior = _prior_signed(d, numbers[ids[0]])  # after the numbers: the row is locked
+        for k, i in enumerate(ids):
+            it = items[i]
+            ctype = it.content_type or mimetypes.guess_type(names[i])[0] or "application/octet-stream"
+            v = Version(deliverable_id=d.id, number=numbers[i], sha256=it.blob.sha256, size=it.blob.size,
+                        filename=names[i], content_type=ctype[:200], note=it.note, source=it.source,
+                        uploaded_by_id=user.id, created_at=at, revision=revision_label(prior + [False] * k),
+                        hints=hints[i])
+            v.deliverable, v.uploaded_by = d, user
+            workflow.begin(v, chains[did], at, newest=k == len(ids) - 1)
+            versions[i] = v
+        newest.append(versions[ids[-1]])
+    s.add_all(versions)
+    s.flush()  # the INSERTs, chain and step already in them (multi-row where the driver allows: PostgreSQL)
+    for v in newest:  # the newest version has no sign-off yet: the deliverable's status rule says which
+        v.deliverable.status = deliverable_status([], v.signed_off_at is not None)
+        v.deliverable.latest_version_id = v.id
+    workflow.started(newest, at)
+    text_index.index_many(list(zip(versions, extractions)))  # same transaction: searchable on 201
+    for v in versions:
+        version_hooks.version_added(v)  # e.g. the rendition promised in this transaction
+    audit.record_many([audit.Pending("version.upload" if v.source == "upload" else "version.draft", user,
+                                     "version", v.id, v.deliverable.project.code,
+                                     dict(deliverable_id=v.deliverable_id, number=v.number, filename=v.filename,
+                                          sha256=v.sha256, size=v.size)) for v in versions])
+    return versions
+
+
+def _insert_blobs(sizes: dict[str, int]) -> None:
+    """The Blob rows of these (fsynced) blobs, those not there yet, in one statement."""
+    s = db.session()
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    at = now()
+    s.execute(insert(Blob).values([{"sha256": sha, "size": size, "created_at": at} for sha, size in sizes.items()])
+              .on_conflict_do_nothing(index_elements=["sha256"]))
+
+
+def _prior_signed(d: Deliverable, before_number: int) -> list[bool]:
+    """Oldest first, whether each version of `d` before `before_number` was signed off (what
+    the revision label counts: doc_numbers.revision_label)."""
+    return [at is not None for at in db.session().scalars(
+        select(Version.signed_off_at).where(Version.deliverable_id == d.id, Version.number < before_number)
+        .order_by(Version.number))]
 
 
 def list_versions(user: User, d: Deliverable) -> list[Version]:

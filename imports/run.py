@@ -1,10 +1,11 @@
 """The bulk import: a folder tree of an existing project's documents becomes versions.
 
 plan() walks the tree and matches every file (imports.matching); run() creates the versions
-in file-date order through the upload operation (deliverables.versions.add_version: the same
-checks, workflow, audit entry, search text and hooks as an upload). It works in batches:
-the batch's files are copied into temp blobs, synced to disk together (core.storage.
-finalise_blobs), then recorded as versions and committed in one transaction, so a version
+in file-date order through the upload operation, batched (deliverables.versions.add_versions:
+the same checks, workflow, audit entries, search texts and hooks as uploads, with a constant
+number of statements per deliverable of the batch). It works in batches: the batch's files
+are copied into temp blobs, synced to disk together (core.storage.finalise_blobs), then
+recorded as versions and committed in one transaction, so a version
 is acknowledged only with its bytes on disk. A killed import loses at most its last batch;
 running it again skips every file that is already a version of its deliverable (same
 sha256), so each file ends up imported exactly once.
@@ -25,10 +26,9 @@ from core import db
 from core.errors import HandoverError
 from core.models import User
 from core.storage import CHUNK, finalise_blobs, open_temp
-from deliverables import text_index
 from deliverables.filenames import clean_filename
 from deliverables.models import Deliverable, Version
-from deliverables.versions import add_version
+from deliverables.versions import NewVersion, add_versions
 from imports.matching import Matcher, date_in_name, version_in_name
 from projects.models import Project
 from projects.permissions import may_upload, require
@@ -242,10 +242,9 @@ def _run_batch(s, user: User, by_key: dict, known: set, batch: list[Item], out: 
                 os.unlink(name)
             except FileNotFoundError:
                 pass
-    placed = []
-    with text_index.batched():  # the batch's search texts are indexed together, before commit
-        for it, blob in zip(chosen, blobs):
-            v = add_version(user, by_key[it.key], blob, it.path.name, note=note_for(it))
-            placed.append({"file": it.relpath, "document": it.key, "number": v.number})
+    # One call for the batch: numbers, rows, search texts, workflow, notices and audit entries
+    # written together (deliverables.versions.add_versions), committed together.
+    vs = add_versions(user, [NewVersion(by_key[it.key], blob, it.path.name, note=note_for(it))
+                             for it, blob in zip(chosen, blobs)])
     s.commit()
-    out.placed.extend(placed)
+    out.placed.extend({"file": it.relpath, "document": it.key, "number": v.number} for it, v in zip(chosen, vs))

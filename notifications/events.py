@@ -9,7 +9,7 @@ id, number, level, title, project, ...), so this module imports no domain area."
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable
+from typing import Callable, Iterable
 
 from sqlalchemy import select
 
@@ -17,7 +17,7 @@ from core import db
 from core.clock import local_tz
 from core.models import User
 from core.roles import CLIENT, ENGINEER, PM
-from notifications.outbox import queue, withdraw
+from notifications.outbox import listening, queue, withdraw_many
 from projects.models import Membership
 
 LEVEL_ZH = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
@@ -53,8 +53,13 @@ def _doc(version) -> tuple:
     return d, project, f"{title} V{version.number}"
 
 
-def version_waiting(version, step, users: Iterable[User]) -> int:
-    """A version reached a workflow step (`step`: key, name_zh, role); `users` may act on it."""
+def version_waiting(version, step, users: Iterable[User] | Callable[[], Iterable[User]]) -> int:
+    """A version reached a workflow step (`step`: key, name_zh, role); `users` may act on it
+    (or a function giving them: called only when a notice is e-mailed). Nothing is worked out
+    when no notice would reach anyone (no e-mail set up, no robot for the project)."""
+    d = version.deliverable
+    if not listening(d.project_id):
+        return 0
     d, project, doc = _doc(version)
     name = _attr(step, "name_zh") or _attr(step, "key")
     subject = f"【{project.code}】待您{name}：{doc}"
@@ -68,7 +73,12 @@ def version_left_step(version) -> None:
     """`version` left the step it waited at (moved on, signed off, rejected or superseded by a
     newer version): its "waiting for you" notices not sent yet are withdrawn, so an import of
     many historic versions, or a step another member completed first, tells nobody twice."""
-    withdraw(f"waiting:{version.id}:", "the version no longer waits at this step")
+    versions_left_step([version])
+
+
+def versions_left_step(versions: Iterable) -> None:
+    """version_left_step() for several versions at once (one statement)."""
+    withdraw_many((f"waiting:{v.id}:" for v in versions), "the version no longer waits at this step")
 
 
 def version_rejected(version, signoff) -> int:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Iterable
+from typing import Callable, Iterable
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core import db
@@ -38,12 +38,24 @@ def wanted_recipients(users: Iterable[User], kind: str) -> list[User]:
     return [u for uid, u in sorted(by_id.items()) if uid not in off]
 
 
-def queue(event_key: str, kind: str, project_id: int | None, users: Iterable[User], subject: str, body: str,
-          path: str, at: datetime | None = None) -> int:
+def has_webhook(project_id: int | None) -> bool:
+    """Whether the project has a robot (webhook) that is told of its events."""
+    return project_id is not None and db.session().get(ProjectWebhook, project_id) is not None
+
+
+def listening(project_id: int | None) -> bool:
+    """Whether a notice of this project would reach anyone (e-mail set up, or the project's
+    robot): when not, callers may skip working out the recipients; queue() writes nothing."""
+    return email_enabled() or has_webhook(project_id)
+
+
+def queue(event_key: str, kind: str, project_id: int | None, users: Iterable[User] | Callable[[], Iterable[User]],
+          subject: str, body: str, path: str, at: datetime | None = None) -> int:
     """Queue the notice of one event: an e-mail to each wanted user (when SMTP is set) and
     one message to the project's robot (when it has one). Duplicates of an already queued
     (event, recipient, channel) are ignored. Flushed in the caller's transaction, never
-    committed here. Returns the number of rows offered."""
+    committed here. Returns the number of rows offered. `users` may be a function giving
+    them, called only when e-mail is sent (who may act costs queries nobody needs otherwise)."""
     s = db.session()
     current = at or now()
     base = dict(event_key=event_key[:200], kind=kind, project_id=project_id, subject=subject[:300], body=body,
@@ -51,10 +63,10 @@ def queue(event_key: str, kind: str, project_id: int | None, users: Iterable[Use
                 last_error="", created_at=current)
     rows = []
     if email_enabled():
-        for u in wanted_recipients(users, kind):
+        for u in wanted_recipients(users() if callable(users) else users, kind):
             rows.append(base | dict(recipient=f"user:{u.id}", channel="email", user_id=u.id,
                                     address=u.email.strip()[:300]))
-    if project_id is not None and s.get(ProjectWebhook, project_id) is not None:
+    if has_webhook(project_id):
         rows.append(base | dict(recipient=f"project:{project_id}", channel="webhook", user_id=None, address=""))
     if not rows:
         return 0
@@ -91,8 +103,18 @@ def withdraw(event_prefix: str, reason: str) -> None:
     pending (not being sent, not sent): what they announce is no longer true (a version that
     was superseded or moved on before the worker sent "waiting for you"). In the caller's
     transaction, like queue."""
+    withdraw_many([event_prefix], reason)
+
+
+def withdraw_many(event_prefixes: Iterable[str], reason: str) -> None:
+    """withdraw() for several event prefixes in one UPDATE (a batch of new versions
+    superseding the ones waiting before them)."""
+    prefixes = list(dict.fromkeys(event_prefixes))
+    if not prefixes:
+        return
     db.session().execute(
         update(OutboxMessage)
-        .where(OutboxMessage.event_key.startswith(event_prefix, autoescape=True), OutboxMessage.status == "pending")
+        .where(or_(*(OutboxMessage.event_key.startswith(p, autoescape=True) for p in prefixes)),
+               OutboxMessage.status == "pending")
         .values(status="skipped", last_error=reason[:200])
         .execution_options(synchronize_session=False))
