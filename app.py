@@ -12,7 +12,7 @@ import renditions
 import search
 from api import register as register_api
 from cli import register as register_cli
-from core import audit, db, throttle
+from core import audit, clock, db, throttle
 from core.config import load_config
 from core.requests import init_app as init_requests
 from core.security_headers import init_app as init_security_headers
@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["HANDOVER_MAX_UPLOAD_MB"] * 1024 * 1024 + 1024 * 1024
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    clock.use_local_time_zone(app.config["HANDOVER_TZ"])  # ZIP entry times in the deployment's zone
 
     db.init_app(app)
 

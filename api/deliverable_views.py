@@ -11,7 +11,7 @@ from deliverables import visibility
 from projects import access, permissions
 from core.auth import api_user
 from core.errors import UserValueError
-from deliverables import drafts, signing_copy, signoffs, versions, workflow
+from deliverables import drafts, same_content, signing_copy, signoffs, versions, workflow
 from deliverables.filenames import clean_filename
 from deliverables.models import Version
 from portal.bundle import bundle_response
@@ -40,8 +40,12 @@ def upload_version(deliverable_id):
     note = inputs.text(request.form, "note", required=False, max_len=2000, multiline=True)
     filename = clean_filename(upload.filename)  # a 400 before the blob exists: no orphan
     blob = upload.stream.commit_blob()
+    same = same_content.earlier_version_with_bytes(d, blob.sha256)
     v = versions.add_version(user, d, blob, filename, note=note, content_type=upload.mimetype)
-    return jsonify(version_json(v, [])), 201
+    # Accepted as before; the answer names the earlier version with the same bytes (or null).
+    body = version_json(v, [])
+    body["same_content_as"] = {"id": same.id, "number": same.number} if same is not None else None
+    return jsonify(body), 201
 
 
 @bp.get("/deliverables/<int:deliverable_id>/versions")

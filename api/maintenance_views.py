@@ -13,7 +13,7 @@ from core.clock import iso, local_tz
 from core.errors import UserValueError
 from maintenance import faults as ops
 from maintenance import check_items, records, reports
-from maintenance.labels import fault_ref_of, fault_report_filename
+from maintenance.labels import FAULT_STAGE_ZH, fault_ref_of, fault_report_filename, fault_stage, missed_deadlines
 from maintenance.sla_rules import get_rules
 
 
@@ -32,12 +32,13 @@ def fault_json(fault, *, detail: bool = False) -> dict:
         "id": fault.id, "project": fault.project.code, "number": fault.number,
         "ref": fault_ref_of(fault),
         "level": live.level, "initial_level": fault.initial_level, "level_name_zh": rules.levels[live.level].name_zh,
-        "status": fault.status, "title": fault.title, "description": fault.description, "channel": fault.channel,
+        "status": fault.status, "stage": fault_stage(fault), "stage_zh": FAULT_STAGE_ZH[fault_stage(fault)],
+        "title": fault.title, "description": fault.description, "channel": fault.channel,
         "terms": ops.fault_terms(fault),
         "reported_at": iso(fault.reported_at), "respond_by": iso(live.respond_by), "restore_by": iso(live.restore_by),
         "responded_at": iso(fault.responded_at), "restored_at": iso(fault.restored_at),
         "closed_at": iso(fault.closed_at),
-        "breached": live.breached,
+        "breached": live.breached, "missed": missed_deadlines(live.breached),
         "compensation": rules.levels[fault.initial_level].compensation,
         "hold": {k: iso(v) for k, v in hold.items()},
         "escalations": [{"from": e.from_level, "to": e.to_level, "at": iso(e.at)} for e in live.escalations],

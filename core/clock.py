@@ -1,6 +1,8 @@
 """The one source of "now", injectable for tests (app.config["CLOCK"] = callable)."""
 from __future__ import annotations
 
+import os
+import time
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -34,3 +36,14 @@ def iso(dt: datetime | None) -> str | None:
     if offset is not None and offset.total_seconds() % 60:
         local = dt.astimezone(timezone.utc)
     return local.isoformat(timespec="seconds")
+
+
+def use_local_time_zone(name: str) -> None:
+    """Make HANDOVER_TZ the process's local time zone (TZ + tzset).
+
+    Libraries that write wall-clock times without a zone use the process's local time: the
+    DOS times of ZIP entries (zipstream-ng) above all. A bundle unpacked on the client's PC
+    must show the times of Beijing, not of the server's UTC; log lines follow too."""
+    if os.environ.get("TZ") != name:
+        os.environ["TZ"] = name
+        time.tzset()

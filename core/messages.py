@@ -34,19 +34,34 @@ def N_(message: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def catalog(lang: str) -> dict[str, str]:
-    """msgid -> msgstr of `lang` (untranslated and fuzzy entries left out)."""
+def catalog(lang: str) -> dict[str, str | tuple[str, ...]]:
+    """msgid -> msgstr of `lang` (untranslated and fuzzy entries left out); an entry with
+    plural forms (msgid_plural: Chinese has one form, English two) maps its msgid to the
+    tuple of forms."""
     path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
     if not path.exists():
         return {}
     with open(path, "rb") as fh:
         po = read_po(fh, locale=lang)
-    return {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
+    out: dict[str, str | tuple[str, ...]] = {}
+    for m in po:
+        if not m.id or not m.string or m.fuzzy:
+            continue
+        if m.pluralizable:
+            if all(m.string):
+                out[m.id[0]] = tuple(m.string)
+        else:
+            out[m.id] = m.string
+    return out
 
 
-def translate(message: str, lang: str) -> str:
-    """The Chinese `message` in `lang` (itself when zh or untranslated)."""
-    return catalog("en").get(message, message) if lang == "en" else message
+def translate(message: str, lang: str, n: int | None = None) -> str:
+    """The Chinese `message` in `lang` (itself when zh or untranslated); a message with plural
+    forms takes the form for the count `n` (English: one for 1, the other form otherwise)."""
+    found = catalog("en").get(message, message) if lang == "en" else message
+    if isinstance(found, tuple):
+        return found[0] if n == 1 else found[-1]
+    return found
 
 
 # code -> Chinese message; {placeholders} come from the error's params (or DEFAULTS).
@@ -133,6 +148,7 @@ ERRORS: dict[str, str] = {
     "own_upload": N_("上传该版本的人不能审核通过自己的版本。"),
     # sign-off
     "comment_required": N_("驳回时必须填写意见。"),
+    "same_content": N_("与 V{number} 内容相同：未创建新版本。确需再次提交同一文件时，勾选“仍然作为新版本上传”后重新上传。"),
     "not_latest": N_("此版本已不是最新版本，请签署最新版本。"),
     "already_signed": N_("您已签署过此版本。"),
     "role_already_signed": N_("同一角色已有人审核通过此版本。"),

@@ -10,7 +10,7 @@ from deliverables.doc_control import control_facts
 from deliverables.doc_numbers import next_revision
 from deliverables.draft_facts import extra_facts
 from deliverables.draft_hooks import finish_docx
-from deliverables.labels import display_name
+from deliverables.labels import DRAFT_NOTE, display_name
 from deliverables.models import Deliverable, Version
 from deliverables.versions import add_version
 from projects.membership import members
@@ -40,7 +40,7 @@ def generate_draft(user: User, d: Deliverable, fmt: str) -> Version:
     require(may_generate_draft(user, d))
     extra = extra_facts(d)
     label = next_revision(d)
-    note = f"由模板生成的{fmt.upper()}初稿"
+    note = DRAFT_NOTE.format(fmt=fmt.upper())
     control = control_facts(d, label, user.name, note, now())
     facts = doc_facts(d, label, extra, control)
     if fmt == "docx":

@@ -3,6 +3,8 @@ exports, the portal bundle, drafts and search (Chinese; the English is in the ge
 or, for document names, in the catalog's name_en)."""
 from __future__ import annotations
 
+import re
+
 from catalog import get_catalog
 
 ONE_OFF = "once"  # the period of a record made once (maintenance.records)
@@ -26,3 +28,27 @@ def display_name(d, lang: str = "zh") -> str:
             return d.title
         name = f"{name}（{d.title if d.title and d.title != name else period}）"
     return name
+
+
+def catalog_name(key: str, lang: str = "zh") -> str:
+    """The catalog name of a document or record type in `lang` (the key when unknown)."""
+    cat = get_catalog()
+    item = cat.document(key) or cat.record(key)
+    if item is None:
+        return key
+    return item.name_en if lang == "en" and item.name_en else item.name_zh
+
+
+# The note a generated draft carries (deliverables.drafts): stored in Chinese, shown in the
+# reader's language. Other notes are what people wrote and are shown as written.
+DRAFT_NOTE = "由模板生成的{fmt}初稿"
+_DRAFT_NOTE_RE = re.compile(r"由模板生成的([A-Z]+)初稿")
+
+
+def version_note(note: str, lang: str = "zh") -> str:
+    """A version's note in `lang`: the generated-draft note translated, any other note as is."""
+    m = _DRAFT_NOTE_RE.fullmatch(note or "")
+    if m and lang == "en":
+        from core.messages import translate  # late: labels stay light for the modules importing them
+        return translate(DRAFT_NOTE, lang).format(fmt=m.group(1))
+    return note

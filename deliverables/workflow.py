@@ -22,9 +22,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Iterable
 
-from sqlalchemy import Select, and_, exists, not_, or_, select
+from sqlalchemy import Select, and_, exists, func, not_, or_, select
+from sqlalchemy.orm.util import identity_key
 
 from catalog import get_catalog
 from core import audit, cleaning, db
@@ -333,12 +335,19 @@ def reached_client_step(version: Version) -> bool:
                for st in chain_of(version) if st.role != CLIENT)
 
 
-def _enter(version: Version, index: int | None, at: datetime, chain: list[Step]) -> None:
-    if version.step_key is not None:  # leaving a step: unsent "waiting for you" notices go
+# A version waiting at no step (signed off, rejected, superseded): its step columns.
+NOWHERE = dict(step_index=None, step_key=None, step_name=None, step_role=None, step_users=None, step_since=None,
+               step_due_at=None)
+
+
+def _enter(version: Version, index: int | None, at: datetime, chain: list[Step], *, told: bool = False) -> None:
+    """Move `version` to step `index` of `chain` (None: waiting nowhere); `told`: the caller
+    has already withdrawn the notices of the step it leaves (events.versions_left_step)."""
+    if version.step_key is not None and not told:  # leaving a step: unsent "waiting for you" notices go
         events.version_left_step(version)
     if index is None:
-        version.step_index = version.step_key = version.step_name = version.step_role = None
-        version.step_users = version.step_since = version.step_due_at = None
+        for column, value in NOWHERE.items():
+            setattr(version, column, value)
         return
     st = chain[index]
     version.step_index, version.step_key, version.step_name, version.step_role = index, st.key, st.name_zh, st.role
@@ -349,21 +358,62 @@ def _enter(version: Version, index: int | None, at: datetime, chain: list[Step])
         version.client_step_at = at
 
 
-def start(version: Version, d: Deliverable) -> None:
-    """A new version: snapshot its chain, supersede the earlier versions still waiting, wait at
-    the first step (and tell who may act: notifications)."""
-    s = db.session()
-    chain = steps_for(d.project_id, d.document_key)
+def chains_for(deliverables: Iterable[Deliverable]) -> dict[int, list[Step]]:
+    """{deliverable id: the chain a new version of it starts with} (steps_for); one query for
+    one deliverable, one per project for several (a batch of new versions)."""
+    ds = list({d.id: d for d in deliverables}.values())
+    if len(ds) == 1:
+        return {ds[0].id: steps_for(ds[0].project_id, ds[0].document_key)}
+    out = {}
+    for pid in sorted({d.project_id for d in ds}):
+        base, docs = project_workflow(pid)
+        out.update({d.id: docs.get(d.document_key, base) for d in ds if d.project_id == pid})
+    return out
+
+
+def begin(version: Version, chain: list[Step], at: datetime, *, newest: bool = True) -> None:
+    """A new version, before its INSERT: the snapshot of its chain, waiting at the first step.
+    `newest=False`: a newer version of the same deliverable is added in the same transaction
+    (a batch), so this one is superseded at once and waits nowhere, which is where start()
+    and then the newer one's start() would leave it; nobody was told it waits. Then started()."""
     version.chain = dumps(chain)
-    for old in s.scalars(select(Version).where(Version.deliverable_id == d.id, Version.id != version.id,
-                                               or_(Version.step_index.is_not(None),
-                                                   Version.client_step_at.is_not(None)))):
-        if old.step_index is not None:
-            _enter(old, None, now(), chain)
-        old.client_step_at = None  # superseded: the client sees signed-off versions and the newest
-    _enter(version, 0, now(), chain)
-    s.flush()
-    _announce(version)
+    if newest:
+        _enter(version, 0, at, chain)
+
+
+def started(newest: list[Version], at: datetime) -> None:
+    """After the INSERT of new versions (`newest`: the newest new one of each deliverable, see
+    begin()): the earlier versions of these deliverables still waiting are superseded (their
+    unsent notices withdrawn in one statement), and who may act on each new one is told."""
+    s = db.session()
+    if not newest:
+        return
+    # One UPDATE supersedes them (RETURNING which); the withdrawal of the notices of any that
+    # waited at a step is one more statement. A version that waits nowhere has none pending.
+    # Superseded, client_step_at goes too: the client sees signed-off versions and the newest.
+    t = Version.__table__
+    rows = s.execute(t.update().where(t.c.deliverable_id.in_(sorted({v.deliverable_id for v in newest})),
+                                      t.c.id.not_in([v.id for v in newest]),
+                                      or_(t.c.step_index.is_not(None), t.c.client_step_at.is_not(None)))
+                     .values(**NOWHERE, client_step_at=None).returning(t.c.id)).scalars().all()
+    if rows:
+        events.versions_left_step(SimpleNamespace(id=i) for i in rows)
+        for i in rows:  # copies this session holds are reloaded on their next use
+            cached = s.identity_map.get(identity_key(Version, i))
+            if cached is not None:
+                s.expire(cached, [*NOWHERE, "client_step_at"])
+    for v in newest:
+        _announce(v)
+
+
+def start(version: Version, d: Deliverable) -> None:
+    """A new version (flushed): snapshot its chain, supersede the earlier versions still
+    waiting, wait at the first step (and tell who may act: notifications). The upload path
+    sets the chain before the INSERT instead (begin() then started())."""
+    at = now()
+    begin(version, steps_for(d.project_id, d.document_key), at)
+    db.session().flush()
+    started([version], at)
 
 
 def after_signoff(version: Version, signoff: Signoff) -> None:
@@ -398,7 +448,7 @@ def after_signoff(version: Version, signoff: Signoff) -> None:
 def _announce(version: Version) -> None:
     """A version reached a step: every user who may act on it is told (outbox row in this
     transaction: notifications.events)."""
-    events.version_waiting(version, current_step(version), users_who_may_act(version))
+    events.version_waiting(version, current_step(version), lambda: users_who_may_act(version))
 
 
 def _rejected(version: Version, signoff: Signoff) -> None:
@@ -425,6 +475,21 @@ def waiting_for(user: User) -> Select:
 def step_filter(value: str):
     """SQL condition on Version: waiting at the step with this key or Chinese name."""
     return and_(Version.step_index.is_not(None), or_(Version.step_key == value, Version.step_name == value))
+
+
+def role_filter(role: str):
+    """SQL condition on Version: waiting at a step of `role` (client: 待甲方, pm, engineer)."""
+    return and_(Version.step_index.is_not(None), Version.step_role == role)
+
+
+def waiting_role_counts(project_ids, role: str, kind: str = "document") -> dict[int, int]:
+    """{project id: deliverables of `kind` whose latest version waits at a step of `role`}
+    (projects with none left out) for `project_ids` (a list or a select of ids); one SQL
+    statement whatever the number of projects."""
+    q = (select(Deliverable.project_id, func.count()).join(Version, Version.id == Deliverable.latest_version_id)
+         .where(Deliverable.project_id.in_(project_ids), Deliverable.kind == kind, role_filter(role))
+         .group_by(Deliverable.project_id))
+    return dict(db.session().execute(q).all())
 
 
 @dataclass

@@ -12,13 +12,12 @@ from datetime import date, datetime
 
 from core.clock import local_tz
 from deliverables.models import Deliverable
-from maintenance.labels import FAULT_STATUS_ZH, fault_ref_of
+from maintenance.labels import FAULT_STAGE_ZH, RECORD_STATUS_ZH, fault_ref_of, fault_stage
 from maintenance.models import Fault
 from maintenance.records import list_records
 from maintenance.sla_rules import get_rules
 
 SLA_COLUMNS = ("级别", "故障数", "SLA 内", "超时", "处理中", "升级故障数", "SLA 达成率")
-RECORD_STATUS_ZH = {"due": "待提交", "submitted": "已提交", "late": "迟交", "overdue": "逾期"}
 
 
 def _local(dt: datetime | None) -> str:
@@ -42,14 +41,15 @@ def sla_rows(sla: dict) -> list[list]:
 
 
 def fault_rows(faults: list[Fault]) -> list[list[str]]:
-    """The week's faults: 单号, 申报时间, 级别 (and where it escalated to), 故障现象, 状态, 响应, 恢复."""
+    """The week's faults: 单号, 申报时间, 级别 (and where it escalated to), 故障现象, 状态 (what it waits
+    for: maintenance.labels.fault_stage), 响应, 恢复."""
     rules = get_rules()
     rows = []
     for f in faults:
         level = rules.levels[f.initial_level].short_zh
         if f.level != f.initial_level:
             level += f"→{rules.levels[f.level].short_zh}"
-        rows.append([fault_ref_of(f), _local(f.reported_at), level, f.title, FAULT_STATUS_ZH.get(f.status, f.status),
+        rows.append([fault_ref_of(f), _local(f.reported_at), level, f.title, FAULT_STAGE_ZH[fault_stage(f)],
                      _local(f.responded_at), _local(f.restored_at)])
     return rows
 

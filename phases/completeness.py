@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalog import get_catalog
 from core import db
@@ -94,4 +94,25 @@ def waiting_per_phase(user, project_id: int) -> dict[str, list[dict]]:
             continue
         out[phase].append({"document_key": key, "deliverable_id": did, "step": w.step, "name_zh": w.name_zh,
                            "role": w.role, "users": w.users, "due_at": iso(w.due_at)})
+    return out
+
+
+def totals_by_project(project_ids) -> dict[int, dict]:
+    """{project id: {"total", "signed_off", "percent", "missing": {phase key: documents without
+    a version}}}: the figures of `completeness` counted in SQL (one grouped query, a few rows per
+    project), for a portfolio of hundreds of projects. `project_ids`: a list or a select of ids.
+    Projects without documents are left out."""
+    out: dict[int, dict] = {}
+    q = (select(Deliverable.project_id, Deliverable.phase, Deliverable.status, func.count())
+         .where(Deliverable.kind == "document", Deliverable.project_id.in_(project_ids))
+         .group_by(Deliverable.project_id, Deliverable.phase, Deliverable.status))
+    for pid, phase, status, n in db.session().execute(q):
+        t = out.setdefault(pid, {"total": 0, "signed_off": 0, "missing": {}})
+        t["total"] += n
+        if status == "signed_off":
+            t["signed_off"] += n
+        elif status == "missing":
+            t["missing"][phase] = t["missing"].get(phase, 0) + n
+    for t in out.values():
+        t["percent"] = percent(t["signed_off"], t["total"])
     return out

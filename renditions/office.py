@@ -176,10 +176,15 @@ class Office:
         reason = err[-1] if err else ""
         if done.returncode == 0 and target.exists() and target.stat().st_size > 0:
             return Outcome(True, "", elapsed, cold)
-        if not self.alive() or done.returncode not in (0, EXIT_FAILED):
+        listener_alive = self.alive()
+        if not listener_alive or done.returncode not in (0, EXIT_FAILED):
             self.stop()
+            # Worth one more try: no listener, a listener just started, or the UNO client died
+            # by a signal while the listener lived on (a crash of the bridge, not of the file:
+            # a file that kills LibreOffice takes the listener with it and is not tried again).
+            client_crashed = done.returncode < 0 and listener_alive
             return Outcome(False, f"LibreOffice failed ({reason or done.returncode})"[:300], elapsed, cold,
-                           retry=done.returncode == EXIT_NO_LISTENER or cold)
+                           retry=done.returncode == EXIT_NO_LISTENER or cold or client_crashed)
         return Outcome(False, (reason or "LibreOffice wrote no PDF")[:300], elapsed, cold, retry=cold)
 
 

@@ -9,15 +9,14 @@ search.ocr.limits); at most MAX_PAGES pages of a PDF are read, later pages are c
 """
 from __future__ import annotations
 
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from renditions import ocr_layer
 from search.ocr import needs_ocr
-from search.sandbox import Limits, extract_file, kill_group
+from core.bounded_process import run_bounded
+from search.sandbox import Limits, extract_file
 
 MAX_PAGES = 100
 STARTUP_SECONDS = 2.0
@@ -38,22 +37,17 @@ def with_text_layer(mode: str, source: Path, target: Path, limits: Limits,
     cmd = [sys.executable, "-P", ocr_layer.__file__, mode, str(source), str(target), str(cpu),
            str(limits.memory_mb * 1024 * 1024)] + ([str(max_pages)] if mode == "pdf" else [])
     started = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        # Its own process group: at the wall clock its children (tesseract, pdftoppm) die with it.
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, close_fds=True,
-                                start_new_session=True)
-        try:
-            rc = proc.wait(timeout=limits.seconds + STARTUP_SECONDS)
-        except subprocess.TimeoutExpired:
-            kill_group(proc)
-            return False, f"OCR time limit exceeded ({limits.seconds:g} s)", time.monotonic() - started, 0
+    # The wall clock kills its children (tesseract, pdftoppm) too.
+    with run_bounded(cmd, limits.seconds + STARTUP_SECONDS) as run:
         seconds = time.monotonic() - started
-        if rc == 0 and target.is_file() and target.stat().st_size > 0:
-            out.seek(0)
-            _pages, _, chars = out.read(100).decode("ascii", "replace").strip().partition(" ")
+        if run.timed_out:
+            return False, f"OCR time limit exceeded ({limits.seconds:g} s)", seconds, 0
+        if run.rc == 0 and target.is_file() and target.stat().st_size > 0:
+            run.out.seek(0)
+            _pages, _, chars = run.out.read(100).decode("ascii", "replace").strip().partition(" ")
             return True, "", seconds, int(chars) if chars.isdigit() else 0
-        err.seek(0)
-        lines = err.read()[-4000:].decode("utf-8", "replace").strip().splitlines()
+        lines = run.stderr_tail().strip().splitlines()
+    rc = run.rc
     reason = lines[-1] if lines else ""
     if rc < 0:
         reason = f"OCR stopped by signal {-rc} (CPU {cpu} s / memory {limits.memory_mb} MiB limit)"

@@ -181,11 +181,14 @@ class Actions:
         return csrf_of(self.client.get(path).get_data(as_text=True))
 
     def upload_page(self, deliverable_id: int, data: bytes, name: str, note: str = "",
-                    xhr: bool = True) -> TestResponse:
-        """Upload from the deliverable page: by script (XHR) or as a plain form post."""
+                    xhr: bool = True, same_ok: bool = False) -> TestResponse:
+        """Upload from the deliverable page: by script (XHR) or as a plain form post;
+        `same_ok`: go ahead when an earlier version has the same bytes."""
         token = self.csrf(f"/deliverables/{deliverable_id}")
         headers = {"X-CSRFToken": token, "X-Requested-With": "XMLHttpRequest"} if xhr else {}
         form = {"file": (io.BytesIO(data), name), "note": note}
+        if same_ok:
+            form["same_ok"] = "1"
         if not xhr:
             form["csrf_token"] = token
         return self.client.post(f"/deliverables/{deliverable_id}/upload", data=form, headers=headers,

@@ -40,6 +40,7 @@ GET    /api/projects                                    user     ok    ok   ok  
 POST   /api/projects                                    user     ok    ok   403  403
 GET    /api/search                                      project  ok    ok   ok   ok
 GET    /api/sla/rules                                   user     ok    ok   ok   ok
+GET    /api/portfolio                                   user     ok    ok   ok   ok
 GET    /api/users                                       user     ok    403  403  403
 POST   /api/users                                       user     ok    403  403  403
 POST   /api/users/<username>/token                      user     ok    403  403  403
@@ -67,6 +68,7 @@ DELETE /api/projects/<code>/members/<username>          project  ok    ok   403 
 GET    /api/projects/<code>/records                     project  ok    ok   ok   ok
 POST   /api/projects/<code>/records                     project  ok    ok   ok   403
 GET    /api/projects/<code>/sla                         project  ok    ok   ok   ok
+GET    /api/projects/<code>/progress                    project  ok    ok   ok   ok
 GET    /api/deliverables/<int:deliverable_id>           project  ok    ok   ok   ok
 POST   /api/deliverables/<int:deliverable_id>/draft     project  ok    ok   ok   403
 GET    /api/deliverables/<int:deliverable_id>/versions  project  ok    ok   ok   ok
@@ -99,7 +101,11 @@ GET    /projects/<code>/webhook                         project  ok    403  403 
 POST   /projects/<code>/webhook                         project  ok    403  403  403
 GET    /projects/<code>                                 project  ok    ok   ok   ok
 GET    /projects/<code>/register.<fmt>                  project  ok    ok   ok   ok
+GET    /register                                        user     ok    ok   ok   ok
+GET    /register.<fmt>                                  user     ok    ok   ok   ok
 GET    /projects/<code>/maintenance                     project  ok    ok   ok   ok
+GET    /projects/<code>/sla                             project  ok    ok   ok   ok
+GET    /projects/<code>/sla.<fmt>                       project  ok    ok   ok   ok
 POST   /projects/<code>/faults                          project  ok    ok   ok   ok
 POST   /projects/<code>/records                         project  ok    ok   ok   403
 GET    /projects/<code>/members                         project  ok    ok   403  403

@@ -79,7 +79,8 @@ def test_edit_sets_the_maintenance_start_the_maintenance_page_asks_for(actions, 
     p = client.get("/api/projects/P1", headers=actions.world.h("pm")).json
     assert (p["maintenance_start"], p["warranty_until"], p["vendor"]) == ("2026-11-09", "2027-11-08", "乙方公司")
     html = client.get("/projects/P1/maintenance").get_data(as_text=True)
-    assert "尚未设置运维开始日期" not in html and "2026-W48" in html  # the instances show at once
+    assert "尚未设置运维开始日期" not in html and 'class="m-rec ' in html  # the instances show at once
+    assert "2026-W48" in client.get("/projects/P1/maintenance?view=list").get_data(as_text=True)
     r = post(actions, "/projects/P1/edit", {"name": "", "client": CLIENT_ORG})
     assert "请填写必填项" in r.get_data(as_text=True)
     assert client.get("/api/projects/P1", headers=actions.world.h("pm")).json["name"] == "智慧园区综合管理平台"

@@ -24,7 +24,7 @@ from core.roles import CLIENT, ENGINEER, PM
 from deliverables.labels import display_name
 from deliverables.models import Deliverable, Signoff, Version
 from deliverables.workflow import waiting_for
-from maintenance.labels import fault_ref
+from maintenance.labels import fault_ref, fault_stage
 from maintenance.models import Fault
 from projects.models import Membership, Project
 
@@ -44,6 +44,7 @@ class Task:
     step: dict | None = None
     comment: str | None = None
     number: int | None = None
+    stage: str | None = None     # a fault's maintenance.labels.fault_stage
 
     def overdue(self, at: datetime) -> bool:
         return self.due_at is not None and self.due_at < at
@@ -90,7 +91,8 @@ def tasks_for(user: User) -> list[Task]:
              .where(Fault.status.in_(statuses), Fault.project_id.in_(member)))
         for f, code in s.execute(q):
             due = None if f.status == "restored" else (f.restore_by if f.responded_at else f.respond_by)
-            out.append(Task("fault", code, f"{fault_ref(code, f.number)} {f.title}", due, fault_id=f.id))
+            out.append(Task("fault", code, f"{fault_ref(code, f.number)} {f.title}", due, fault_id=f.id,
+                            stage=fault_stage(f)))
     far = datetime.max.replace(tzinfo=at.tzinfo)
     out.sort(key=lambda t: (not t.overdue(at), t.due_at or far, KINDS.index(t.kind), t.project, t.title))
     return out
@@ -99,7 +101,7 @@ def tasks_for(user: User) -> list[Task]:
 def task_json(t: Task) -> dict:
     """The API shape (shared/API.md), optional keys only when they apply."""
     out = {"kind": t.kind, "project": t.project, "title": t.title, "due_at": iso(t.due_at)}
-    for name in ("deliverable_id", "version_id", "fault_id", "step", "comment", "number"):
+    for name in ("deliverable_id", "version_id", "fault_id", "stage", "step", "comment", "number"):
         value = getattr(t, name)
         if value is not None:
             out[name] = value

@@ -22,6 +22,8 @@ def register(app: Flask) -> None:
     from web import diff_pages  # noqa: F401  (text diff between versions, issue 14)
     from web import project_setup_pages, token_pages  # noqa: F401  (project set-up, API tokens, issue 16)
     from web import import_pages  # noqa: F401  (ZIP import of a folder tree, issue 17)
+    from web import portfolio_pages  # noqa: F401  (portfolio table, register across projects, issue 16)
+    from web import sla_pages  # noqa: F401  (SLA compliance page and exports, issue 16)
 
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)

@@ -15,7 +15,7 @@ from core.auth import check_password
 from core.errors import Conflict, UserValueError
 from core.throttle import Locked
 from core import db
-from deliverables import drafts, signing_copy, signoffs, versions, workflow
+from deliverables import drafts, same_content, signing_copy, signoffs, versions, workflow
 from deliverables.filenames import clean_filename
 from deliverables.labels import display_name
 from deliverables.models import Version
@@ -94,7 +94,11 @@ def upload_page(deliverable_id):
         raise UserValueError("Choose the file to upload.", "missing_file")
     note = form_text("note", max_len=2000, multiline=True)  # multipart: not seen by the request guard
     filename = clean_filename(upload.filename)  # a 400 before the blob exists: no orphan
-    blob = upload.stream.commit_blob()
+    blob = upload.stream.commit_blob()  # content-addressed: storing known bytes again adds nothing
+    same = same_content.earlier_version_with_bytes(d, blob.sha256)
+    if same is not None and request.form.get("same_ok") != "1":
+        raise Conflict(f"The file has the same content as V{same.number}; no version was made.",
+                       "same_content", number=same.number)
     v = versions.add_version(user, d, blob, filename, note=note, content_type=upload.mimetype)
     flash(_("已上传 V{n}：{name}", n=v.number, name=v.filename), "ok")
     if is_xhr():

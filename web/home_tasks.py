@@ -19,6 +19,7 @@ from core.labels import ROLE_ZH
 from deliverables import workflow
 from deliverables.labels import display_name
 from deliverables.models import Deliverable, Version
+from maintenance.labels import FAULT_STAGE_ZH
 from todo.tasks import Task, tasks_for
 from web.i18n import catalog, current_lang, gettext as _
 from core.messages import N_
@@ -102,7 +103,9 @@ def _item(t: Task, at: datetime) -> TaskItem:
                                                _anchor="upload-card"), overdue, "")
     if t.kind == "record":
         return TaskItem(t, _("记录"), url_for("web.deliverable_page", deliverable_id=t.deliverable_id), overdue, "")
-    return TaskItem(t, _("故障"), url_for("web.fault_page", fault_id=t.fault_id), overdue, "")
+    # A fault says what it waits for (待响应 / 处理中 / 待确认关闭: maintenance.labels.fault_stage).
+    label = _(FAULT_STAGE_ZH[t.stage]) if t.stage in FAULT_STAGE_ZH else _("故障")
+    return TaskItem(t, label, url_for("web.fault_page", fault_id=t.fault_id), overdue, "")
 
 
 def _english_titles(tasks: list[Task]) -> dict[int, str]:

@@ -9,30 +9,43 @@ from projects import access, permissions
 from core.errors import UserValueError
 from maintenance import faults as ops
 from maintenance import records, reports
-from maintenance.labels import EVENT_ZH, FAULT_STATUS_ZH, fault_ref_of, fault_report_filename
+from maintenance.labels import (EVENT_ZH, FAULT_STAGE_ZH, FAULT_STAGES, FAULT_STATUS_ZH, MISSED_ZH, RECORD_STATUS_ZH,
+                                STAGE_WAITS_ZH, fault_ref_of, fault_report_filename, fault_stage, missed_deadlines)
 from maintenance.sla_rules import get_rules
 from portal.download import DOCX_MIME, attachment_response
 from web.form_errors import returns_to
 from web.form_input import form_datetime, form_text
 from web.blueprint import bp
-from web.i18n import gettext as _
+from web.i18n import current_lang, gettext as _
+from web.maintenance_calendar import build_calendar, calendar_query, calendar_words
 
 # Lists show each fault as the rule says it is now (level, deadlines, escalations, breaches):
 # the pages read, the worker's tick writes.
 bp.add_app_template_global(ops.live_state, "fault_live")
+# What a fault waits for and which deadlines it missed: the same words on every page.
+bp.add_app_template_global(fault_stage, "fault_stage")
+bp.add_app_template_global(missed_deadlines, "missed_deadlines")
+bp.add_app_template_global(FAULT_STAGE_ZH, "FAULT_STAGE_ZH")
+bp.add_app_template_global(MISSED_ZH, "MISSED_ZH")
+bp.add_app_template_global(STAGE_WAITS_ZH, "STAGE_WAITS_ZH")
 
 
 @bp.get("/projects/<code>/maintenance")
 def maintenance_page(code):
     user = g.user
     project = access.get_project(user, code)
+    # Faults by what they wait for (?status=awaiting_response ...; open|restored|closed still work).
+    stage = request.args.get("status") if request.args.get("status") in FAULT_STAGES else None
     status = request.args.get("status") if request.args.get("status") in ops.FAULT_STATUSES else None
-    fault_list = ops.list_faults(project, status)
-    items = records.list_records(project) if project.maintenance_start else []
+    fault_list = [f for f in ops.list_faults(project, status) if stage is None or fault_stage(f) == stage]
+    view, anchor, record_type, record_status = calendar_query(request.args)
+    cal = build_calendar(project, view, anchor, record_type, record_status) if project.maintenance_start else None
     rules = get_rules()
     on_demand = [r for r in get_catalog().records if r.rhythm == "on_demand"]
-    return render_template("maintenance.html", project=project, faults=fault_list, records=items, rules=rules,
-                           status=status, on_demand=on_demand, can={"create_record": bool(permissions.may_create_record(user, project)),
+    return render_template("maintenance.html", project=project, faults=fault_list, cal=cal, rules=rules,
+                           stage=stage, status=status, on_demand=on_demand, record_types=get_catalog().records,
+                           RECORD_STATUS_ZH=RECORD_STATUS_ZH, **(calendar_words(cal, current_lang(), _) if cal else {}),
+                           can={"create_record": bool(permissions.may_create_record(user, project)),
                                                    "report_fault": bool(permissions.may_report_fault(user, project)),
                                                    "manage_project": bool(permissions.may_manage_project(user, project))}, FAULT_STATUS_ZH=FAULT_STATUS_ZH)
 

@@ -1,0 +1,19 @@
+"""Is an upload the same file as an earlier version of the same deliverable?
+
+Uploading the same bytes again would make a new version and restart its sign-off for
+nothing, so the upload page asks first (409 `same_content` naming the earlier version, then
+`same_ok=1` to go ahead) and the API says so in its answer (`same_content_as`).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core import db
+from deliverables.models import Deliverable, Version
+
+
+def earlier_version_with_bytes(d: Deliverable, sha256: str) -> Version | None:
+    """The newest version of `d` whose stored bytes are `sha256`, or None."""
+    return db.session().scalars(
+        select(Version).where(Version.deliverable_id == d.id, Version.sha256 == sha256)
+        .order_by(Version.number.desc()).limit(1)).first()
