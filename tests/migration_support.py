@@ -1,4 +1,5 @@
-"""A database at revision 0003 (before sessions and the keyed audit chain), to test migration 0004."""
+"""Empty databases for migration tests, and one at revision 0003 (before sessions and the keyed
+audit chain), to test migration 0004."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -11,21 +12,26 @@ from core.db import make_engine
 from core.migrate import alembic_config
 
 
+def empty_database(backend: str, tmp_path, sqlite_name: str):
+    """(engine, url) of an empty database: PostgreSQL's test database with its schema rebuilt
+    (migration tests leave it at head, as the other tests expect), or a new SQLite file."""
+    if backend == "postgresql":
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        return engine, PG_URL
+    url = f"sqlite:///{tmp_path / sqlite_name}"
+    return make_engine(url), url
+
+
 @contextmanager
 def database_at_0003(backend: str, tmp_path):
     """Yield (engine, url, upgrade_to_head) for an empty database migrated to 0003 only.
 
     PostgreSQL: the test database's schema is rebuilt; it is left at head, as the other
     tests expect it (they empty the tables themselves)."""
-    if backend == "postgresql":
-        url = PG_URL
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    else:
-        url = f"sqlite:///{tmp_path / 'migrated.db'}"
-        engine = make_engine(url)
+    engine, url = empty_database(backend, tmp_path, "migrated.db")
     cfg = alembic_config(url)
 
     def to(revision: str) -> None:

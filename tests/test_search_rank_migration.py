@@ -5,9 +5,8 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import text
 
-from conftest import PG_URL
-from core.db import make_engine
 from core.migrate import alembic_config
+from migration_support import empty_database
 
 
 def _state(engine) -> tuple[bool, bool, bool]:
@@ -23,17 +22,11 @@ def _state(engine) -> tuple[bool, bool, bool]:
 
 
 def test_0012_rum_index_up_and_down(backend, tmp_path):
+    engine, url = empty_database(backend, tmp_path, "at0011.db")
+    available = False
     if backend == "postgresql":
-        url = PG_URL
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+        with engine.connect() as conn:
             available = conn.scalar(text("SELECT count(*) FROM pg_available_extensions WHERE name = 'rum'")) == 1
-    else:
-        url = f"sqlite:///{tmp_path / 'at0011.db'}"
-        engine = make_engine(url)
-        available = False
     before = (False, False, backend == "postgresql")  # 0002: GIN on PostgreSQL, FTS5 on SQLite
     after = (available, available, backend == "postgresql" and not available)
     cfg = alembic_config(url)

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import select, text
 
-from conftest import PG_URL
-from core.db import UTCDateTime, make_engine
+from core.db import UTCDateTime
 from core.migrate import alembic_config
+from migration_support import empty_database
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
 
@@ -20,15 +20,7 @@ T0 = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
 def database_at(backend: str, tmp_path, revision: str):
     """An empty database migrated to `revision` only (PostgreSQL: the test database's schema is
     rebuilt and left at head, as the other tests expect)."""
-    if backend == "postgresql":
-        url = PG_URL
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    else:
-        url = f"sqlite:///{tmp_path / 'at0005.db'}"
-        engine = make_engine(url)
+    engine, url = empty_database(backend, tmp_path, "at0005.db")
     cfg = alembic_config(url)
 
     def to(rev: str) -> None:
