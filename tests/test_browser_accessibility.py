@@ -290,8 +290,10 @@ def _tab_to(page, selector: str, limit: int = 250) -> int:
 
 def _keyboard_login(page, base: str, who: str) -> None:
     page.goto(f"{base}/login")
-    # the user name field has the focus when the page opens
-    assert page.evaluate("document.activeElement.name") == "username"
+    # the user name field has the focus when the page opens (autofocus: Chromium applies it at
+    # the first rendering after the load event, so wait for it rather than read it at once)
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'",
+                           timeout=5000)
     page.keyboard.type(who)
     _tab_to(page, "input[name=password]")
     page.keyboard.type(PASSWORD)
