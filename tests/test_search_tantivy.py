@@ -8,7 +8,9 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import tantivy
@@ -79,20 +81,20 @@ def test_only_committed_versions_reach_the_index(tantivy_app, actions):
 
 
 HOLD = textwrap.dedent("""
-    import sys, time, tantivy
+    import sys, tantivy
     ix = tantivy.Index.open(sys.argv[1])
     w = ix.writer(heap_size=15_000_000, num_threads=1)
     print("holding", flush=True)
-    sys.stdin.read() if sys.argv[2] == "stdin" else time.sleep(float(sys.argv[2]))
+    sys.stdin.read()
     w.wait_merging_threads()
 """)
 
 
-def _hold_writer(app, until: str) -> subprocess.Popen:
-    """Another process holding the index's writer lock (until its stdin closes, or N seconds)."""
+def _hold_writer(app) -> subprocess.Popen:
+    """Another process holding the index's writer lock until its stdin closes."""
     with app.app_context():
         path = tantivy_engine.open_index().path
-    p = subprocess.Popen([sys.executable, "-c", HOLD, str(path), until], stdin=subprocess.PIPE,
+    p = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "holding"
     return p
@@ -102,7 +104,7 @@ def test_busy_writer_never_fails_an_upload_and_the_index_catches_up(tantivy_app,
     app = tantivy_app
     docs = actions.deliverables()
     monkeypatch.setattr(tantivy_engine, "WRITE_TIMEOUT", 0.3)
-    holder = _hold_writer(app, "stdin")
+    holder = _hold_writer(app)
     try:
         a = actions.upload(docs["system_design"], filename="a.md", data="锁被占用时上传")["id"]  # 201
         assert version_ids(actions.search(q="占用")) == set()
@@ -115,12 +117,25 @@ def test_busy_writer_never_fails_an_upload_and_the_index_catches_up(tantivy_app,
     assert pending_ids(app) == []
 
 
-def test_a_writer_waits_for_the_lock(tantivy_app, actions):
+def test_a_writer_waits_for_the_lock(tantivy_app, actions, monkeypatch):
     """Within WRITE_TIMEOUT a sync waits for another process's writer, then writes."""
     app = tantivy_app
     docs = actions.deliverables()
-    holder = _hold_writer(app, "1.5")
+    holder = _hold_writer(app)
+    waits = []
+
+    def released_while_waiting(seconds: float) -> None:
+        # The upload met the busy lock and waits: the other process lets go now (no timing guess).
+        if not waits:
+            holder.stdin.close()
+            assert holder.wait(timeout=30) == 0
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    monkeypatch.setattr(tantivy_engine, "time", SimpleNamespace(monotonic=time.monotonic,
+                                                                sleep=released_while_waiting))
     a = actions.upload(docs["system_design"], filename="a.md", data="等待写锁")["id"]
+    assert waits  # it did wait for the lock
     assert holder.wait(timeout=30) == 0
     assert version_ids(actions.search(q="写锁")) == {a}
     assert pending_ids(app) == []
