@@ -113,8 +113,8 @@ def test_every_template_string_has_an_english_translation():
         found |= set(re.findall(r"""_\(\s*'([^']+)'""", path.read_text()))
         found |= set(re.findall(r'''_\(\s*"([^"]+)"''', path.read_text()))
     from web.i18n import ROLE_ZH, STATUS_ZH
-    from web.maintenance_pages import EVENT_ZH, FAULT_STATUS_ZH
-    found |= set(ROLE_ZH.values()) | set(STATUS_ZH.values()) | set(EVENT_ZH.values()) | set(FAULT_STATUS_ZH.values())
+    from maintenance.labels import EVENT_ZH, FAULT_STAGE_ZH, FAULT_STATUS_ZH
+    found |= set(ROLE_ZH.values()) | set(STATUS_ZH.values()) | set(EVENT_ZH.values()) | set(FAULT_STATUS_ZH.values()) | set(FAULT_STAGE_ZH.values())
     found = {s for s in found if re.search(r"[\u4e00-\u9fff]", s)}
     missing = sorted(found - set(EN))
     assert not missing, missing

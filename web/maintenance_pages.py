@@ -9,7 +9,7 @@ from projects import access, permissions
 from core.errors import UserValueError
 from maintenance import faults as ops
 from maintenance import records, reports
-from maintenance.labels import (EVENT_ZH, FAULT_STAGE_ZH, FAULT_STAGES, FAULT_STATUS_ZH, MISSED_ZH, RECORD_STATUS_ZH,
+from maintenance.labels import (EVENT_ZH, FAULT_STAGE_ZH, FAULT_STAGES, MISSED_ZH, RECORD_STATUS_ZH,
                                 STAGE_WAITS_ZH, fault_ref_of, fault_report_filename, fault_stage, missed_deadlines)
 from maintenance.sla_rules import get_rules
 from portal.download import DOCX_MIME, attachment_response
@@ -47,7 +47,7 @@ def maintenance_page(code):
                            RECORD_STATUS_ZH=RECORD_STATUS_ZH, **(calendar_words(cal, current_lang(), _) if cal else {}),
                            can={"create_record": bool(permissions.may_create_record(user, project)),
                                                    "report_fault": bool(permissions.may_report_fault(user, project)),
-                                                   "manage_project": bool(permissions.may_manage_project(user, project))}, FAULT_STATUS_ZH=FAULT_STATUS_ZH)
+                                                   "manage_project": bool(permissions.may_manage_project(user, project))})
 
 
 @bp.post("/projects/<code>/faults")
@@ -76,8 +76,7 @@ def fault_page(fault_id):
     fault = ops.get_fault(user, fault_id)
     allowed = permissions.fault_actions(user, fault)  # exactly what add_event would accept now
     return render_template("fault.html", fault=fault, project=fault.project, rules=get_rules(),
-                           live=ops.live_state(fault), allowed=allowed, EVENT_ZH=EVENT_ZH,
-                           FAULT_STATUS_ZH=FAULT_STATUS_ZH)
+                           live=ops.live_state(fault), allowed=allowed, EVENT_ZH=EVENT_ZH)
 
 
 @bp.get("/faults/<int:fault_id>/report.docx")
