@@ -12,4 +12,5 @@ def register(app: Flask) -> None:
     from api import diff_views  # noqa: F401  (text diff between versions, issue 14)
     from api import import_views  # noqa: F401  (ZIP imports, issue 17)
     from api import portfolio_views  # noqa: F401  (portfolio figures, sign-offs by week, issue 16)
+    from api import batch_upload_views  # noqa: F401  (several files per request, issue 12)
     app.register_blueprint(bp)

@@ -5,7 +5,7 @@ from flask import jsonify, request
 
 from api import inputs
 from api.blueprint import bp
-from api.shapes import deliverable_json, signoff_json, version_json
+from api.shapes import deliverable_json, signoff_json, upload_json, version_json
 from core import db
 from deliverables import visibility
 from projects import access, permissions
@@ -43,9 +43,7 @@ def upload_version(deliverable_id):
     same = same_content.earlier_version_with_bytes(d, blob.sha256)
     v = versions.add_version(user, d, blob, filename, note=note, content_type=upload.mimetype)
     # Accepted as before; the answer names the earlier version with the same bytes (or null).
-    body = version_json(v, [])
-    body["same_content_as"] = {"id": same.id, "number": same.number} if same is not None else None
-    return jsonify(body), 201
+    return jsonify(upload_json(v, same)), 201
 
 
 @bp.get("/deliverables/<int:deliverable_id>/versions")

@@ -24,16 +24,28 @@ def signoff_json(so: Signoff) -> dict:
             "version_id": so.version_id, "sha256": so.sha256}
 
 
-def version_json(v: Version, signoffs: list[Signoff] | None = None) -> dict:
+def version_json(v: Version, signoffs: list[Signoff] | None = None,
+                 text_states: dict[int, tuple[str, str]] | None = None) -> dict:
+    """A version; `text_states` (search.text_states of several versions, read at once) saves
+    the query for its text's state."""
     out = {"id": v.id, "number": v.number, "filename": v.filename, "size": v.size, "sha256": v.sha256,
            "content_type": v.content_type, "note": v.note, "source": v.source, "revision": v.revision, "hints": v.hints,
            "uploaded_by": v.uploaded_by.name if v.uploaded_by else None,
            "created_at": iso(v.created_at), "signed_off_at": iso(v.signed_off_at), "step": step_json(v),
            "step_due_at": iso(v.step_due_at)}
-    status, error = search.text_states([v.id]).get(v.id, (None, ""))
+    states = text_states if text_states is not None else search.text_states([v.id])
+    status, error = states.get(v.id, (None, ""))
     out["text_status"], out["text_error"] = status, (error or None)
     if signoffs is not None:
         out["signoffs"] = [signoff_json(s) for s in signoffs]
+    return out
+
+
+def upload_json(v: Version, same: Version | None, text_states: dict[int, tuple[str, str]] | None = None) -> dict:
+    """The answer to an upload: the new version, and `same_content_as` naming the newest
+    earlier version of its deliverable with the same bytes (or null)."""
+    out = version_json(v, [], text_states)
+    out["same_content_as"] = {"id": same.id, "number": same.number} if same is not None else None
     return out
 
 

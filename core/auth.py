@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request, session as web_session
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import db, sessions, throttle
@@ -82,8 +83,9 @@ def user_for_token(token: str) -> User | None:
     """The active user of a live token, or None. Records the token's last use in a short
     transaction of its own (before the request writes anything), at most every
     sessions.TOUCH_EVERY, as web sessions do."""
-    row = db.session().scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)))
+    row = db.session().scalar(  # the user in the same query (every /api/ call reads it)
+        select(ApiToken).options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)))
     if row is None or not row.user.active:
         return None
     at = now()

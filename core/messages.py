@@ -112,6 +112,8 @@ ERRORS: dict[str, str] = {
     "unknown_record": N_("未知的记录类型。"),
     "wrong_type": N_("数据类型不对。"),
     "empty_file": N_("文件为空。"),
+    "too_many_files": N_("一次最多上传 {max_files} 个文件。"),
+    "unpaired_files": N_("每个文件须有一个交付物编号（deliverable_id），按顺序成对提交；说明（note）可不填、填一条或每个文件一条。"),
     "invalid_mapping": N_("对应关系文件无效：须为 YAML，map 下为“路径或通配符: 文档键”，ignore 下为要忽略的通配符。"),
     "invalid_zip": N_("不是可读取的 ZIP 文件，或其中没有文件。"),
     "unsafe_zip": N_("ZIP 被拒绝：条目“{entry}”使用了绝对路径、“..”、符号链接或加密。"),

@@ -6,6 +6,8 @@ nothing, so the upload page asks first (409 `same_content` naming the earlier ve
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 from sqlalchemy import select
 
 from core import db
@@ -17,3 +19,19 @@ def earlier_version_with_bytes(d: Deliverable, sha256: str) -> Version | None:
     return db.session().scalars(
         select(Version).where(Version.deliverable_id == d.id, Version.sha256 == sha256)
         .order_by(Version.number.desc()).limit(1)).first()
+
+
+def earlier_versions_with_bytes(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Version]:
+    """earlier_version_with_bytes for several (deliverable id, sha256) pairs in one query:
+    {pair: the newest version of that deliverable with those bytes}; pairs without one are absent."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    out: dict[tuple[int, str], Version] = {}
+    for v in db.session().scalars(
+            select(Version).where(Version.deliverable_id.in_(sorted({d for d, _ in wanted})),
+                                  Version.sha256.in_(sorted({sha for _, sha in wanted})))
+            .order_by(Version.number)):
+        if (v.deliverable_id, v.sha256) in wanted:
+            out[(v.deliverable_id, v.sha256)] = v  # numbers ascending: the newest stays
+    return out

@@ -13,6 +13,7 @@ Rules:
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select, true
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import db
@@ -55,11 +56,26 @@ def latest_version_id(user: User, d: Deliverable, latest=None) -> int | None:
 
 
 def get_deliverable(user: User, deliverable_id: int) -> Deliverable:
-    d = db.session().scalar(select(Deliverable).join(Project).where(
+    """The deliverable if `user` may see its project, else NotFound; its project comes with it
+    (the join is there anyway: no second query when the caller reads d.project)."""
+    d = db.session().scalar(select(Deliverable).join(Project).options(contains_eager(Deliverable.project)).where(
         Deliverable.id == deliverable_id, project_filter(user)))
     if d is None:
         raise NotFound(f"No deliverable {deliverable_id}.", "deliverable_not_found", deliverable_id=deliverable_id)
     return d
+
+
+def get_deliverables_of(project: Project, deliverable_ids) -> dict[int, Deliverable]:
+    """{id: deliverable} of the given ids in `project` (a project the caller already sees:
+    projects.access.get_project), in one query; an id of another project, or of nothing, is
+    NotFound, as it is for get_deliverable (the first such id, in the order given)."""
+    ids = list(dict.fromkeys(deliverable_ids))
+    found = {d.id: d for d in db.session().scalars(
+        select(Deliverable).where(Deliverable.id.in_(ids), Deliverable.project_id == project.id))} if ids else {}
+    for did in ids:
+        if did not in found:
+            raise NotFound(f"No deliverable {did}.", "deliverable_not_found", deliverable_id=did)
+    return found
 
 
 def get_version(user: User, version_id: int) -> Version:

@@ -73,6 +73,7 @@ GET    /api/deliverables/<int:deliverable_id>           project  ok    ok   ok  
 POST   /api/deliverables/<int:deliverable_id>/draft     project  ok    ok   ok   403
 GET    /api/deliverables/<int:deliverable_id>/versions  project  ok    ok   ok   ok
 POST   /api/deliverables/<int:deliverable_id>/versions  project  ok    ok   ok   403
+POST   /api/projects/<code>/versions                    project  ok    ok   ok   403
 GET    /api/versions/<int:version_id>                   project  ok    ok   ok   ok
 GET    /api/versions/<int:version_id>/file              project  ok    ok   ok   ok
 GET    /api/versions/<int:version_id>/preview           project  ok    ok   ok   ok
@@ -236,6 +237,9 @@ def build_request(row: Row, target: dict | None) -> tuple[str, dict]:
         "POST /api/deliverables/<int:deliverable_id>/draft": {"json": {"format": "md"}},
         "POST /api/deliverables/<int:deliverable_id>/versions": {
             "data": {"file": (io.BytesIO(b"matrix\n"), "m.txt")}, "content_type": "multipart/form-data"},
+        "POST /api/projects/<code>/versions": {
+            "data": {"deliverable_id": str(t.get("deliverable_id")), "file": (io.BytesIO(b"matrix\n"), "m.txt")},
+            "content_type": "multipart/form-data"},
         "POST /api/versions/<int:version_id>/signoffs": {"json": {"decision": "approve"}},
         "PUT /api/projects/<code>/workflow": {"json": {"steps": [{"key": "review", "name_zh": "审核", "role": "pm"},
                                                                 {"key": "confirm", "name_zh": "确认", "role": "client"}]}},
