@@ -31,4 +31,5 @@ def search():
     offset = inputs.query_int("offset", 0, 0, 1_000_000)
     filters = search_facade.Filters(project_id=project_id, phase=phase, status=status, document_key=document)
     result = search_facade.query(user, q, filters, limit=limit, offset=offset, all_versions=all_versions)
-    return jsonify({"total": result.total, "limit": limit, "offset": offset, "hits": result.hits})
+    return jsonify({"total": result.total, "total_exact": result.total_exact, "limit": limit, "offset": offset,
+                    "hits": result.hits})

@@ -35,7 +35,7 @@ class Deliverable(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="missing", index=True)
     version_count: Mapped[int] = mapped_column(Integer, default=0)
-    latest_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    latest_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)  # search joins on it (0013)
     latest_signed_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     project: Mapped[Project] = relationship()

@@ -29,8 +29,11 @@ FILE_ENGINES = ("whoosh", "tantivy")  # indexes in HANDOVER_DATA, rebuilt by `fl
 
 @dataclass
 class Result:
+    """A page of hits. `total_exact` is False when `total` is a lower bound: the SQLite
+    engine's rule for very common queries (search/engines/sqlite_fts.py: more than CAP)."""
     total: int
     hits: list[dict] = field(default_factory=list)
+    total_exact: bool = True
 
 
 def init_app(app: Flask) -> None:
@@ -148,7 +151,7 @@ def query(user: User, q: str, filters: Filters | None = None, limit: int = 20, o
         return Result(0, [])
     limit = max(0, min(limit, MAX_LIMIT))
     total, page = get_engine().search(user, parsed, filters or Filters(), limit, max(0, offset), all_versions)
-    return Result(total, hydrate(page, parsed))
+    return Result(int(total), hydrate(page, parsed), total_exact=getattr(total, "exact", True))
 
 
 def reindex(engines: list[str] | None = None, echo=None, checkpoint=None) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, literal_column, select
 
 from projects.access import project_filter
 from deliverables.visibility import latest_version_column, version_filter
@@ -45,6 +45,23 @@ def join_versions(stmt: Select) -> Select:
     """Add the Deliverable and Project joins to a select that has Version."""
     return stmt.join(Deliverable, Deliverable.id == Version.deliverable_id).join(
         Project, Project.id == Deliverable.project_id)
+
+
+def visible_matches(stmt: Select, vid, user: User, filters: Filters, all_versions: bool) -> Select:
+    """A select over matched version ids (the column `vid`) joined to Version, Deliverable and
+    Project and restricted to what conditions() allows.
+
+    When the user's latest version is the column deliverables.latest_version_id (everyone but a
+    client, latest only), the join starts at the deliverable whose latest the match is (its
+    index: migration 0013), which is the latest-only condition itself; the version is reached
+    from the deliverable (`+ 0`: so that SQLite does not look it up first, through the equality
+    with `vid`). A match that is no deliverable's latest then costs one index probe, no row read."""
+    if all_versions or latest_version_column(user) is not Deliverable.latest_version_id:
+        return join_versions(stmt.join(Version, Version.id == vid)).where(*conditions(user, filters, all_versions))
+    return (stmt.join(Deliverable, Deliverable.latest_version_id == vid)
+            .join(Project, Project.id == Deliverable.project_id)
+            .join(Version, Version.id == Deliverable.latest_version_id + literal_column("0"))
+            .where(*conditions(user, filters, all_versions=True)))
 
 
 def visible_versions(user: User, filters: Filters, all_versions: bool) -> Select:

@@ -2,20 +2,29 @@
 
 Rows are written in the caller's transaction. Deleting from a contentless table needs
 the indexed values, which we recompute from search_texts (the analysis is deterministic).
-Ranking: bm25 (file-name matches weigh double), then newest.
+Ranking: bm25 (file-name matches weigh double), then newest; totals exact. Except for a
+common query, whose words occur in more than COMMON versions (some phrases match 30-100 % of a
+200,000-version archive): bm25 there costs two passes over every match (its idf is one), more
+than the 100 ms a search may take, so such a query shows the newest visible matches, file-name
+matches first, and counts them up to CAP: _search_common.
 """
 from __future__ import annotations
 
-from sqlalchemy import Float, Integer, func, select, text
+from sqlalchemy import Float, Integer, Select, column, func, literal_column, select, table, text
 
 from core import db
 from deliverables.models import Version
 from search.analysis import index_text
 from search.models import SearchText
 from search.query_syntax import AnyOf, Leaf, Query
-from search.scope import conditions, join_versions
+from search.scope import visible_matches
 
 NAME_WEIGHT, BODY_WEIGHT = 2.0, 1.0
+# The common-query rule (search): a query whose words occur in more than COMMON versions
+# shows the newest CAP visible matches and counts them up to CAP.
+COMMON, CAP = 30_000, 1_000
+NAME_SPAN = 25  # _in_name asks FTS5 when the ids span less than this many times their number
+FTS = table("search_fts", column("rowid", Integer))
 
 
 def index(version, name: str, body: str, bulk: bool = False) -> None:
@@ -69,19 +78,100 @@ def compile_match(q: Query) -> str:
     return expr
 
 
+def _probe_leaf(leaf: Leaf) -> str:
+    """A leaf's terms ANDed, positions not checked, a prefix term left out (FTS5 merges every
+    term it begins without a prefix index): matches at least what the leaf matches."""
+    if leaf.prefix and len(leaf.terms) == 1:
+        return '("' + leaf.terms[0] + '" *)'
+    terms = leaf.terms[:-1] if leaf.prefix else leaf.terms
+    return "(" + " AND ".join('"' + t + '"' for t in terms) + ")"
+
+
+def compile_probe(q: Query) -> str:
+    """compile_match without phrase positions and without exclusions: a cheap superset of the
+    matches, counted (up to COMMON + 1) to tell a common query from the others."""
+    parts = []
+    for node in q.required:
+        leaves = node.leaves if isinstance(node, AnyOf) else (node,)
+        parts.append("(" + " OR ".join(_probe_leaf(l) for l in leaves) + ")")
+    return " AND ".join(parts)
+
+
+class AtLeast(int):
+    """A total that is a lower bound: 'more than' this many (the common-query rule)."""
+    exact = False
+
+
+def _count_upto(expr: str, n: int) -> int:
+    return db.session().execute(text("SELECT count(*) FROM (SELECT rowid FROM search_fts "
+                                     "WHERE search_fts MATCH :m LIMIT :n)"), {"m": expr, "n": n}).scalar()
+
+
+def _matches(user, match: str, filters, all_versions: bool, *columns) -> Select:
+    """select(*columns) over the visible versions matching `match`, search_fts joined flat (so
+    bm25 in `columns` or the ORDER BY is computed only for the rows the conditions keep)."""
+    return visible_matches(select(*columns).select_from(FTS).where(text("search_fts MATCH :match").bindparams(
+        match=match)), FTS.c.rowid, user, filters, all_versions)
+
+
 def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool):
-    """(total, [(version_id, score)]) with visibility and filters applied in the query."""
-    m = (text(f"SELECT rowid AS vid, bm25(search_fts, {NAME_WEIGHT}, {BODY_WEIGHT}) AS score "
-              "FROM search_fts WHERE search_fts MATCH :match")
-         .bindparams(match=compile_match(q)).columns(vid=Integer, score=Float).subquery("m"))
-    base = join_versions(select(Version.id, m.c.score, func.count().over().label("total"))
-                         .select_from(m).join(Version, Version.id == m.c.vid))
-    stmt = (base.where(*conditions(user, filters, all_versions))
-            .order_by(m.c.score, Version.created_at.desc(), Version.id.desc()).limit(limit).offset(offset))
-    rows = db.session().execute(stmt).all()
-    if rows:
-        total = rows[0].total
-    else:
-        total = db.session().scalar(join_versions(select(func.count()).select_from(m).join(
-            Version, Version.id == m.c.vid)).where(*conditions(user, filters, all_versions)))
+    """(total, [(version_id, score)]) with visibility and filters applied in the query.
+
+    Up to COMMON matches (counted on the words alone: compile_probe), ranked by bm25 over every
+    visible match, exact total. A common query (more than COMMON): see _search_common. Within
+    one project (filters.project_id) the count is not made: bm25 reads only that project's
+    matches, and the users of a project filter want its ranking."""
+    match = compile_match(q)
+    if filters.project_id is None and _count_upto(compile_probe(q), COMMON + 1) > COMMON:
+        return _search_common(user, q, match, filters, limit, offset, all_versions)
+    s = db.session()
+    score = literal_column(f"bm25(search_fts, {NAME_WEIGHT}, {BODY_WEIGHT})", Float).label("score")
+    hits = _matches(user, match, filters, all_versions, Version.id, Version.created_at, score).subquery("hits")
+    # bm25 inside `hits` (SQLite refuses it beside a window function), after the joins: computed
+    # for the visible matches only; the window's count is the exact total.
+    rows = s.execute(select(hits.c.id, hits.c.score, func.count().over().label("total"))
+                     .order_by(hits.c.score, hits.c.created_at.desc(), hits.c.id.desc())
+                     .limit(limit).offset(offset)).all()
+    total = rows[0].total if rows else s.scalar(_matches(user, match, filters, all_versions, func.count()))
     return total, [(r.id, -r.score) for r in rows]
+
+
+def _name_matches(q: Query, name: str) -> bool:
+    """True when the indexed name (its terms joined by spaces: index_text) holds every required
+    leaf, a phrase's terms in a row, as FTS5's `name : (...)` finds it (exclusions: the
+    caller's rows have none)."""
+    padded = " " + index_text(name) + " "
+    return all(any(" " + " ".join(l.terms) + ("" if l.prefix else " ") in padded
+                   for l in (n.leaves if isinstance(n, AnyOf) else (n,))) for n in q.required)
+
+
+def _in_name(q: Query, match: str, ids: list[int]) -> set[int]:
+    """Which of `ids` match in their name: FTS5 over their id range when they lie close together
+    (the newest matches of a common query), else their stored names (_name_matches) rather than
+    FTS5 over a range that holds most of the index."""
+    s = db.session()
+    lo, hi = min(ids), max(ids)
+    if hi - lo < NAME_SPAN * len(ids):
+        return set(s.scalars(text("SELECT rowid FROM search_fts WHERE search_fts MATCH :m "
+                                  "AND rowid BETWEEN :lo AND :hi").bindparams(m="name : (" + match + ")", lo=lo, hi=hi))
+                   ) & set(ids)
+    rows = s.execute(select(SearchText.version_id, SearchText.name).where(SearchText.version_id.in_(ids))).all()
+    return {vid for vid, name in rows if _name_matches(q, name)}
+
+
+def _search_common(user, q: Query, match: str, filters, limit: int, offset: int, all_versions: bool):
+    """A query whose words occur in more than COMMON versions is not ranked by bm25 (its idf
+    alone reads every match: about as long as the match itself) nor counted to the end: the
+    newest visible matches, up to CAP + 1, are taken (version ids in descending order, which
+    FTS5 gives without sorting); those whose indexed name matches (_in_name) come first (score
+    1, the others 0), then newest first; the total is exact up to CAP, else AtLeast(CAP): 'more than CAP'."""
+    s = db.session()
+    cands = s.execute(_matches(user, match, filters, all_versions, Version.id, Version.created_at)
+                      .order_by(FTS.c.rowid.desc()).limit(CAP + 1)).all()
+    if not cands:
+        return 0, []
+    total = len(cands) if len(cands) <= CAP else AtLeast(CAP)
+    cands = cands[:CAP]
+    in_name = _in_name(q, match, [c.id for c in cands])
+    cands.sort(key=lambda c: (c.id not in in_name, -c.created_at.timestamp(), -c.id))
+    return total, [(c.id, 1.0 if c.id in in_name else 0.0) for c in cands[offset:offset + limit]]
