@@ -24,7 +24,7 @@ from core import db
 from core.db import make_engine
 from core.migrate import upgrade
 
-ENGINE_ONLY_TABLES = {"search_fts", "search_chunks", "alembic_version"}  # rebuilt, not copied
+ENGINE_ONLY_TABLES = {"search_fts", "search_chunks", "search_chunks_recent", "alembic_version"}  # rebuilt, not copied
 
 
 class RestoreRefused(Exception):

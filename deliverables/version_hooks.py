@@ -9,12 +9,13 @@ _hooks: list[Callable] = []
 
 
 def on_version_added(fn: Callable) -> None:
-    """Call `fn(version)` for every new version, in its transaction (idempotent per function)."""
+    """Call `fn(versions)` with the new versions of every upload or import batch (a list,
+    flushed, not yet committed), in their transaction (idempotent per function)."""
     if fn not in _hooks:
         _hooks.append(fn)
 
 
-def version_added(version) -> None:
-    """Run the hooks for `version` (flushed, not yet committed)."""
+def versions_added(versions: list) -> None:
+    """Run the hooks for `versions` (flushed, not yet committed), once for the whole batch."""
     for fn in _hooks:
-        fn(version)
+        fn(versions)

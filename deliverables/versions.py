@@ -31,11 +31,14 @@ def next_number(d: Deliverable) -> int:
 
 def reserve_numbers(d: Deliverable, count: int) -> int:
     """Reserve the next `count` version numbers of `d` in one UPDATE (which takes the row's
-    lock, as next_number says); returns the last one (the first is last - count + 1)."""
+    lock, as next_number says); returns the last one (the first is last - count + 1). The
+    row's latest_signed_version_id, read under that lock, is set on `d` too (_prior_signed)."""
     t = Deliverable.__table__
-    last = db.session().execute(t.update().where(t.c.id == d.id).values(version_count=t.c.version_count + count)
-                                .returning(t.c.version_count)).scalar_one()
+    last, signed = db.session().execute(
+        t.update().where(t.c.id == d.id).values(version_count=t.c.version_count + count)
+        .returning(t.c.version_count, t.c.latest_signed_version_id)).one()
     set_committed_value(d, "version_count", last)  # what the row holds now: nothing left to write
+    set_committed_value(d, "latest_signed_version_id", signed)
     return last
 
 
@@ -113,8 +116,7 @@ def add_versions(user: User, items: list[NewVersion]) -> list[Version]:
         v.deliverable.latest_version_id = v.id
     workflow.started(newest, at)
     text_index.index_many(list(zip(versions, extractions)))  # same transaction: searchable on 201
-    for v in versions:
-        version_hooks.version_added(v)  # e.g. the rendition promised in this transaction
+    version_hooks.versions_added(versions)  # e.g. their renditions promised in this transaction
     audit.record_many([audit.Pending("version.upload" if v.source == "upload" else "version.draft", user,
                                      "version", v.id, v.deliverable.project.code,
                                      dict(deliverable_id=v.deliverable_id, number=v.number, filename=v.filename,
@@ -133,7 +135,12 @@ def _insert_blobs(sizes: dict[str, int]) -> None:
 
 def _prior_signed(d: Deliverable, before_number: int) -> list[bool]:
     """Oldest first, whether each version of `d` before `before_number` was signed off (what
-    the revision label counts: doc_numbers.revision_label)."""
+    the revision label counts: doc_numbers.revision_label). Called after reserve_numbers, whose
+    UPDATE read the row's latest_signed_version_id under its lock: when no version of `d` was
+    ever signed off (an import, a draft being revised) the answer needs no query, since
+    versions are numbered 1, 2, ... without gaps and never deleted."""
+    if d.latest_signed_version_id is None:
+        return [False] * (before_number - 1)
     return [at is not None for at in db.session().scalars(
         select(Version.signed_off_at).where(Version.deliverable_id == d.id, Version.number < before_number)
         .order_by(Version.number))]

@@ -19,6 +19,7 @@ from notifications.outbox import SEND_JOB
 from notifications.sender import send_pending
 from renditions import JOB as RENDER_JOB, SWEEP_JOB as RENDITION_SWEEP_JOB, render, sweep, toc
 from search import ocr
+from search.engines import pg_merge
 from imports import zipimport
 
 
@@ -62,3 +63,7 @@ def init_app_queue(app: Flask) -> None:
     # run's row commits; idempotent (a re-run skips imported files); the sweep re-queues lost ones.
     register_job(app, huey, zipimport.JOB, zipimport.import_zip, retries=2, base_delay=30.0)
     register_job(app, huey, zipimport.SWEEP_JOB, zipimport.sweep, schedule=crontab(minute="*"), lock="import-sweep")
+    # PostgreSQL search (search/engines/pg_merge.py): new chunks move from the cheap-to-insert
+    # recent table into the RUM-indexed one; rows are claimed with SKIP LOCKED, the lock only
+    # spares a second worker a pointless run.
+    register_job(app, huey, pg_merge.JOB, pg_merge.job, schedule=crontab(minute="*"), lock="search-merge")

@@ -58,12 +58,32 @@ def init_app(app: Flask) -> None:
 
 
 # -- the promise, in the upload's transaction -----------------------------------------
-def _version_added(version: Version) -> None:
+def _version_added(versions: list[Version]) -> None:
+    """The rendition rows of a batch's new blobs (one read, one multi-row insert), each
+    pending one's job queued once the transaction commits."""
     if not enabled():
         return
     s = db.session()
-    if request_rendition(version.sha256, version.filename):
-        queue_after_commit(JOB, version.sha256)
+    wanted: dict[str, str] = {}
+    for v in versions:
+        wanted.setdefault(v.sha256, v.filename)
+    have = set(s.scalars(select(Rendition.sha256).where(Rendition.sha256.in_(list(wanted)))))
+    at = now()
+    rows = [_new_row(sha, filename, at) for sha, filename in wanted.items() if sha not in have]
+    if not rows:
+        return
+    s.execute(Rendition.__table__.insert(), rows)
+    for row in rows:
+        if row["status"] == PENDING:
+            queue_after_commit(JOB, row["sha256"])
+
+
+def _new_row(sha256: str, filename: str, at) -> dict:
+    """A new rendition row: pending for a type that has one, else `no_preview` at once."""
+    kind = convert.kind_of(filename)
+    return dict(sha256=sha256, status=PENDING if kind else NO_PREVIEW, converter="", attempts=0,
+                reason="" if kind else "no preview for this file type", requested_at=at,
+                finished_at=None if kind else at)
 
 
 def request_rendition(sha256: str, filename: str) -> bool:
@@ -73,13 +93,10 @@ def request_rendition(sha256: str, filename: str) -> bool:
     s = db.session()
     if s.get(Rendition, sha256) is not None:
         return False
-    kind = convert.kind_of(filename)
-    row = Rendition(sha256=sha256, status=PENDING if kind else NO_PREVIEW, converter="", attempts=0,
-                    reason="" if kind else "no preview for this file type", requested_at=now(),
-                    finished_at=None if kind else now())
+    row = Rendition(**_new_row(sha256, filename, now()))
     s.add(row)
     s.flush()
-    return kind is not None
+    return row.status == PENDING
 
 
 # -- the worker -----------------------------------------------------------------------

@@ -33,7 +33,7 @@ def status_command():
     engine = search.engine_name()
     line = f"engine: {engine}"
     if engine == "postgresql":
-        from search.engines import pg_rum  # PostgreSQL only
+        from search.engines import pg_merge, pg_rum  # PostgreSQL only
         path, why = pg_rum.ranking_path()
-        line += f"; ranking: {path} ({why})"
+        line += f"; ranking: {path} ({why}); chunks waiting for the search_merge job: {pg_merge.pending()}"
     click.echo(line)

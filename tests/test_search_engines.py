@@ -11,8 +11,11 @@ from search_support import make_docx, version_ids
 
 ENGINES = ("db", "whoosh", "tantivy")
 # Every engine on every backend; on PostgreSQL the database's engine once more with the RUM
-# index switched off ("db-gin"), so both of its ranking paths (search/engines/pg_rum.py) pass.
-CASES = [(b, e) for b in BACKENDS for e in ENGINES] + [(b, "db-gin") for b in BACKENDS if b == "postgresql"]
+# index switched off ("db-gin"), so both of its ranking paths (search/engines/pg_rum.py) pass,
+# and once with every chunk written straight to the RUM-indexed table ("db-merged": where the
+# worker's search_merge job leaves them; "db" finds them all in search_chunks_recent).
+CASES = [(b, e) for b in BACKENDS for e in ENGINES] + [(b, e) for b in BACKENDS if b == "postgresql"
+                                                       for e in ("db-gin", "db-merged")]
 
 
 @pytest.fixture(params=CASES, ids=["-".join(c) for c in CASES])
@@ -27,10 +30,13 @@ def backend(case):
 
 
 @pytest.fixture
-def engine(case, app):
+def engine(case, app, monkeypatch):
     name = case[1]
-    app.config["HANDOVER_SEARCH"] = "db" if name == "db-gin" else name
+    app.config["HANDOVER_SEARCH"] = "db" if name.startswith("db-") else name
     app.config["HANDOVER_SEARCH_RUM"] = name != "db-gin"
+    if name == "db-merged":
+        from search.engines import postgres_fts
+        monkeypatch.setattr(postgres_fts, "NEW_CHUNKS", "search_chunks")
     return name
 
 
@@ -276,5 +282,5 @@ def test_ranking_path_is_visible(engine, backend, runner, app):
         from core import db
         with app.app_context():
             rum = db.session().scalar(text("SELECT count(*) FROM pg_extension WHERE extname = 'rum'")) == 1
-        expected = "rum" if rum and engine == "db" else "gin"
+        expected = "rum" if rum and engine in ("db", "db-merged") else "gin"
         assert f"engine: postgresql; ranking: {expected} (" in out.output

@@ -111,10 +111,11 @@ def test_a_batch_that_fails_leaves_nothing_of_it(app, world, tmp_path):
     _tree(tree)
     calls = []
 
-    def fail_on_the_fourth(version):
-        calls.append(version.id)
-        if len(calls) == 4:
-            raise RuntimeError("disk on fire")
+    def fail_on_the_fourth(versions):
+        for version in versions:
+            calls.append(version.id)
+            if len(calls) == 4:
+                raise RuntimeError("disk on fire")
 
     version_hooks.on_version_added(fail_on_the_fourth)
     try:

@@ -13,8 +13,10 @@ body chunk); equal distances, newest first. RUM's ordered scan does not rank the
 operator (<->: it returns those matches in table order), so chunks are ordered by the same
 terms joined with & (rank_tsquery) while the match is still the phrase. A filtered query
 (project, phase, status, document) ranks its few candidates in one statement, filter first.
-`total` is exact: one count of the visible, filtered versions hash-joined with the matching
-ones (a bitmap scan of the RUM index, which needs no table read for a phrase either).
+`total` is exact: the matching version ids (set operations over index scans) counted where
+the user may see them (scope.visible_matches). New chunks wait in search_chunks_recent until
+the worker's search_merge job moves them here (pg_merge.py); they are ranked by the same
+distance and merged into the index's order (_ranked_chunks).
 
 Which path runs: RUM when HANDOVER_SEARCH_RUM is on (default) and the index exists; the
 answer is cached per app and logged once ("search: PostgreSQL ranks with ...");
@@ -22,19 +24,23 @@ answer is cached per app and logged once ("search: PostgreSQL ranks with ...");
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 
 from flask import current_app
-from sqlalchemy import bindparam, cast, func, select, text
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy import Integer, bindparam, cast, column, func, select, table, text
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 
 from core import db
 from deliverables.models import Version
-from search.scope import conditions, join_versions
+from search.scope import conditions, join_versions, visible_matches
 
 INDEX = "ix_search_chunks_rum"
 BATCH = 200  # chunks read from the index at a time
 CACHE_KEY = "handover.search_rum_index"
+MAIN = table("search_chunks", column("version_id", Integer), column("tsv", TSVECTOR))  # RUM-indexed
+RECENT = table("search_chunks_recent", column("version_id", Integer), column("tsv", TSVECTOR))  # pg_merge
 log = logging.getLogger(__name__)
 
 
@@ -73,39 +79,68 @@ def rank_tsquery(leaves) -> str:
     return " | ".join(one(leaf) for leaf in leaves)
 
 
-def search(user, qany, leaves, extra: list, chunks, filters, limit: int, offset: int, all_versions: bool):
+def search(user, qany, leaves, extra: list, matching, chunks, filters, limit: int, offset: int,
+           all_versions: bool):
     """(total, [(version id, rank)]) ranked by the RUM index's distance (rank = 1 / distance).
 
     `qany` (a tsquery expression of every positive leaf) is the match, `leaves` those leaves
     (rank_tsquery orders by them); `extra` holds the per-version conditions of multi-word and
-    excluded terms (postgres_fts builds all three). A query with a filter (project, phase,
+    excluded terms, `matching` the matching version ids as one select (postgres_fts builds
+    all four). A query with a filter (project, phase,
     status, document) ranks its few versions in one statement (_filter_first); without one
     the page comes from the index in rank order (_page_from_index) and the total from _count."""
-    conds = conditions(user, filters, all_versions) + extra
     qrank = cast(bindparam("qrank", rank_tsquery(leaves)), TSQUERY)
     if filters.project_id is not None or filters.phase or filters.status or filters.document_key:
+        conds = conditions(user, filters, all_versions) + extra
         return _filter_first(conds, qany, qrank, chunks, limit, offset)
-    return _count(conds, qany, chunks), _page_from_index(conds, qany, qrank, chunks, limit, offset)
+
+    def visible(stmt, vid, *more):  # the matched ids `vid` the user may see (scope.visible_matches)
+        return visible_matches(stmt, vid, user, filters, all_versions).where(*more)
+    return (_count(visible, matching),
+            _page_from_index(lambda stmt, vid: visible(stmt, vid, *extra), qany, qrank, limit, offset))
 
 
-def _page_from_index(conds, qany, qrank, chunks, limit: int, offset: int) -> list[tuple[int, float]]:
-    """The page, read from the RUM index in rank order (ORDER BY tsv <=> q, as a server-side
-    cursor: only the rows read are ranked out of the index and fetched) in batches of BATCH
-    chunks; each batch's new versions are checked for visibility by primary key (one query).
-    A version ranks by its first (best) chunk, ties newest first; reading stops once the
-    offset + limit best visible versions are certain: the next chunk ranks strictly lower."""
-    s = db.session()
-    distance = chunks.c.tsv.op("<=>")(qrank)
-    want = offset + limit
-    stream = s.execute(select(chunks.c.version_id, distance.label("d"))
-                       .where(chunks.c.tsv.op("@@")(qrank), chunks.c.tsv.op("@@")(qany)).order_by(distance)
+def _ranked_chunks(s, qany, qrank):
+    """(version id, distance) of every matching chunk, best first: the RUM index's ordered scan
+    of search_chunks (a server-side cursor: only what is read is fetched) merged with the few
+    chunks still in search_chunks_recent, ranked one by one by the same distance. The view over
+    both tables is not used here: the planner would rank every match above the union instead
+    of reading the index in order. It also prefers a bitmap scan plus a sort when it expects
+    few matches (its estimates for tsvector matches are poor), so that is off while the
+    cursor's plan is made. Returns (iterator, cursor to close)."""
+    recent = s.execute(select(RECENT.c.version_id, RECENT.c.tsv.op("<=>")(qrank).label("d"))
+                       .where(RECENT.c.tsv.op("@@")(qrank), RECENT.c.tsv.op("@@")(qany))).all()
+    distance = MAIN.c.tsv.op("<=>")(qrank)
+    s.execute(text("SET LOCAL enable_bitmapscan = off"))  # an error rolls the transaction (and this) back
+    stream = s.execute(select(MAIN.c.version_id, distance.label("d"))
+                       .where(MAIN.c.tsv.op("@@")(qrank), MAIN.c.tsv.op("@@")(qany)).order_by(distance)
                        .execution_options(stream_results=True, max_row_buffer=BATCH))
+    s.execute(text("SET LOCAL enable_bitmapscan = on"))
+    rows = (tuple(r) for part in stream.partitions(BATCH) for r in part)
+    return heapq.merge(sorted(map(tuple, recent), key=_by_distance), rows, key=_by_distance), stream
+
+
+def _by_distance(row) -> float:
+    return row[1]
+
+
+def _page_from_index(visible, qany, qrank, limit: int, offset: int) -> list[tuple[int, float]]:
+    """The page, read in rank order (_ranked_chunks) in batches of BATCH chunks; each batch's
+    new versions are checked for visibility (scope.visible_matches, one query). A version ranks by
+    its first (best) chunk, ties newest first; reading stops once the offset + limit best
+    visible versions are certain: the next chunk ranks strictly lower."""
+    s = db.session()
+    want = offset + limit
+    ordered, stream = _ranked_chunks(s, qany, qrank)
     seen: set[int] = set()
     scores: dict[int, float] = {}
     ranked: list[tuple[int, float, int]] = []  # (rank group, -created, -id) of visible versions
     group, last = -1, None
     try:
-        for batch in stream.partitions(BATCH):
+        while True:
+            batch = list(itertools.islice(ordered, BATCH))
+            if not batch:
+                break
             new = {}
             for vid, d in batch:
                 if d != last:  # the index's order; equal distances form one group, ordered newest first
@@ -114,8 +149,9 @@ def _page_from_index(conds, qany, qrank, chunks, limit: int, offset: int) -> lis
                     seen.add(vid)
                     new[vid], scores[vid] = group, d
             if new:
+                ids = select(func.unnest(bindparam("ids", list(new), type_=ARRAY(Integer))).label("vid")).subquery()
                 ranked += [(new[vid], -created.timestamp(), -vid) for vid, created in s.execute(
-                    join_versions(select(Version.id, Version.created_at)).where(*conds, Version.id.in_(list(new))))]
+                    visible(select(Version.id, Version.created_at).select_from(ids), ids.c.vid))]
                 ranked.sort()
             if len(ranked) >= want and group > ranked[want - 1][0]:
                 break  # every later chunk is in a later group: the page is certain
@@ -124,18 +160,14 @@ def _page_from_index(conds, qany, qrank, chunks, limit: int, offset: int) -> lis
     return [(-nid, _rank(scores[-nid])) for _, _, nid in ranked[offset:want]]
 
 
-def _count(conds, qany, chunks) -> int:
-    """Exact total: the visible versions (scope.conditions) hash-joined with the matching
-    versions (a bitmap scan of the RUM index: positions are in the index, so no chunk is read
-    from the table, phrases included). Nested loops are off for this one statement: the planner
-    estimates the latest-version join at one row and would otherwise probe each visible
-    version's chunks one by one (about 4x slower at 20,000 versions)."""
-    s = db.session()
-    matching = select(chunks.c.version_id).where(chunks.c.tsv.op("@@")(qany))
-    s.execute(text("SET LOCAL enable_nestloop = off"))  # an error rolls the transaction (and this) back
-    total = s.scalar(join_versions(select(func.count()).select_from(Version)).where(*conds, Version.id.in_(matching)))
-    s.execute(text("SET LOCAL enable_nestloop = on"))
-    return total
+def _count(visible, matching) -> int:
+    """Exact total: the distinct matching versions (`matching`: set operations over index
+    scans of both chunk tables; RUM keeps positions, so a phrase needs no table read either)
+    that the user may see, each joined to the deliverable whose latest it is through that
+    column's index (migration 0013, scope.visible_matches): the planner cannot misjudge that
+    join into probing every version's chunks one by one."""
+    m = matching.subquery("m")
+    return db.session().scalar(visible(select(func.count()).select_from(m), m.c.version_id))
 
 
 def _filter_first(conds, qany, qrank, chunks, limit: int, offset: int):

@@ -11,17 +11,22 @@ Ranking, GIN path: the sum of ts_rank over the matching chunks, then newest; vis
 filters are joined before ranking so a filtered query ranks only what it may return. Where
 the RUM index exists (migration 0012, the rum extension) and HANDOVER_SEARCH_RUM is on,
 search/engines/pg_rum.py ranks from the index instead (ORDER BY tsv <=> query LIMIT n).
+
+Where the chunks live (migration 0014): new chunks are written to search_chunks_recent (GIN,
+cheap to insert) and moved into search_chunks (RUM or GIN) by the worker's search_merge job
+(pg_merge.py); queries read both through the view search_chunks_all.
 """
 from __future__ import annotations
 
-from collections import Counter
+import re
+from collections import Counter, defaultdict
 
-from sqlalchemy import Integer, bindparam, cast, column, func, not_, select, table, text
+from sqlalchemy import Integer, bindparam, cast, column, except_, func, intersect, not_, select, table, text
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 from core import db
 from deliverables.models import Version
-from search.analysis import tokens
+from search.analysis import CJK_CLASS, tokens
 from search.engines import pg_rum
 from search.query_syntax import AnyOf, Leaf, Query
 from search.scope import conditions, join_versions
@@ -33,9 +38,13 @@ OVERLAP = 16
 
 def chunks(terms: list[str]) -> list[list[str]]:
     """Cut a term list into chunks within tsvector's limits (overlapping by OVERLAP)."""
+    if len(terms) <= MAX_POS:  # the usual text: one chunk, checked by one C-speed count
+        counts = Counter(terms)
+        if not counts or max(counts.values()) <= MAX_PER_TERM:
+            return [terms]
     out: list[list[str]] = []
     cur: list[str] = []
-    counts: Counter = Counter()
+    counts = Counter()
     for t in terms:
         if len(cur) >= MAX_POS or counts[t] >= MAX_PER_TERM:
             out.append(cur)
@@ -48,36 +57,74 @@ def chunks(terms: list[str]) -> list[list[str]]:
     return out
 
 
+_POS = [str(i) for i in range(MAX_POS + OVERLAP + 2)]  # positions as text, made once
+
+
 def tsvector_literal(terms: list[str]) -> str:
-    pos: dict[str, list[int]] = {}
+    """The tsvector input of a chunk: 'term':1,5 'other':2 ... (positions from 1)."""
+    pos: defaultdict[str, list[str]] = defaultdict(list)
     for i, t in enumerate(terms, 1):
-        pos.setdefault(t, []).append(i)
-    return " ".join(f"'{t}':" + ",".join(map(str, p)) for t, p in pos.items())
+        pos[t].append(_POS[i])
+    return " ".join(f"'{t}':{','.join(p)}" for t, p in pos.items())
+
+
+RECENT = "search_chunks_recent"  # new chunks, until pg_merge moves them into search_chunks
+NEW_CHUNKS = RECENT  # where index() writes (a test writes straight to search_chunks)
+ALL_CHUNKS = "search_chunks_all"  # what queries read: the view over both tables
+
+
+# Terms PostgreSQL's own parser reads back exactly, one token each, in order, so that
+# to_tsvector('simple', terms joined by spaces) equals our literal (tests/test_search_pg_vectors.py):
+# ASCII letters/digits and CJK. Anything else takes the literal: other scripts (the server's
+# case rules might differ from Python's) and a digit-e-digit run, which the parser reads as a
+# number in scientific notation and cuts in two ('18e3ea63' -> '18e3', 'ea63').
+_PARSER_SAFE = re.compile(f"(?:[ a-z0-9{CJK_CLASS}])*")
+_SCIENTIFIC = re.compile(r"[0-9]e[0-9]")
+
+
+def chunk_value(terms: list[str]) -> tuple[str, bool]:
+    """(text, parse): the chunk's terms joined by spaces, for the server's C parser to make
+    the tsvector (parse=True, most texts: no Python loop over the terms), or our literal."""
+    joined = " ".join(terms)
+    if _PARSER_SAFE.fullmatch(joined) and not _SCIENTIFIC.search(joined):
+        return joined, True
+    return tsvector_literal(terms), False
+
+
+def _rows(version, name: str, body: str) -> list[dict]:
+    out = []
+    for i, ch in enumerate([tokens(name)] + chunks(tokens(body))):
+        value, parse = chunk_value(ch)
+        out.append({"v": version.id, "c": i, "t": value, "p": parse})
+    return out
+
+
+# The tsvector of a row from _rows: made by the server's parser, or read from our literal.
+TSV_OF_ROW = "CASE WHEN :p THEN to_tsvector('simple', :t) ELSE CAST(:t AS tsvector) END"
 
 
 def index(version, name: str, body: str, bulk: bool = False) -> None:
-    rows = [{"v": version.id, "c": 0, "t": tsvector_literal(tokens(name))}]
-    rows += [{"v": version.id, "c": i, "t": tsvector_literal(ch)} for i, ch in enumerate(chunks(tokens(body)), 1)]
-    db.session().execute(text("INSERT INTO search_chunks (version_id, chunk, tsv) "
-                              "VALUES (:v, :c, CAST(:t AS tsvector))"), rows)
+    """Write a version's chunks (file name, then body) to the recent table, searchable at once."""
+    index_many([(version, name, body)])
 
 
 def index_many(entries) -> None:
     """index() for [(version, name, body)] in one executemany."""
-    rows = []
-    for version, name, body in entries:
-        rows.append({"v": version.id, "c": 0, "t": tsvector_literal(tokens(name))})
-        rows += [{"v": version.id, "c": i, "t": tsvector_literal(ch)} for i, ch in enumerate(chunks(tokens(body)), 1)]
-    db.session().execute(text("INSERT INTO search_chunks (version_id, chunk, tsv) "
-                              "VALUES (:v, :c, CAST(:t AS tsvector))"), rows)
+    rows = [r for version, name, body in entries for r in _rows(version, name, body)]
+    db.session().execute(text(f"INSERT INTO {NEW_CHUNKS} (version_id, chunk, tsv) VALUES (:v, :c, {TSV_OF_ROW})"),
+                         rows)
 
 
 def remove(version_id: int) -> None:
-    db.session().execute(text("DELETE FROM search_chunks WHERE version_id = :v"), {"v": version_id})
+    """Drop a version's chunks from both tables. The recent table first: a merge moving them
+    right now holds their rows, so this waits for it and then finds them in search_chunks."""
+    s = db.session()
+    s.execute(text(f"DELETE FROM {RECENT} WHERE version_id = :v"), {"v": version_id})
+    s.execute(text("DELETE FROM search_chunks WHERE version_id = :v"), {"v": version_id})
 
 
 def clear() -> None:
-    db.session().execute(text("TRUNCATE search_chunks"))
+    db.session().execute(text(f"TRUNCATE search_chunks, {RECENT}"))
 
 
 def abort_bulk() -> None:
@@ -85,7 +132,7 @@ def abort_bulk() -> None:
 
 
 def finish_bulk() -> None:
-    db.session().execute(text("ANALYZE search_chunks"))
+    db.session().execute(text(f"ANALYZE search_chunks, {RECENT}"))
 
 
 def leaf_tsquery(leaf: Leaf) -> str:
@@ -99,7 +146,7 @@ def _any(leaves) -> str:
     return " | ".join(leaf_tsquery(l) for l in leaves)
 
 
-CHUNKS = table("search_chunks", column("version_id", Integer), column("tsv", TSVECTOR))
+CHUNKS = table(ALL_CHUNKS, column("version_id", Integer), column("tsv", TSVECTOR))
 
 
 def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool):
@@ -114,20 +161,27 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
     positives = q.positive_leaves()
     qany = cast(bindparam("qany", _any(positives)), TSQUERY)
     extra = []
+    # The distinct matching version ids: every required word (in any chunk of the version),
+    # no excluded one; as set operations over index scans, never a scan of every chunk.
+    matching = select(CHUNKS.c.version_id).where(CHUNKS.c.tsv.op("@@")(qany)).distinct()
     simple = len(q.required) == 1 and not q.excluded
     if not simple:
         n = 0
 
-        def has(leaf_or_group):
+        def ids(leaf_or_group):
             nonlocal n
             n += 1
             leaves = leaf_or_group.leaves if isinstance(leaf_or_group, AnyOf) else [leaf_or_group]
-            sub = text(f"SELECT version_id FROM search_chunks WHERE tsv @@ CAST(:l{n} AS tsquery)").bindparams(
-                bindparam(f"l{n}", _any(leaves)))
-            return Version.id.in_(sub)
-        extra = [has(node) for node in q.required] + [not_(has(leaf)) for leaf in q.excluded]
+            return text(f"SELECT version_id FROM {ALL_CHUNKS} WHERE tsv @@ CAST(:l{n} AS tsquery)").bindparams(
+                bindparam(f"l{n}", _any(leaves))).columns(version_id=Integer)
+
+        required, excluded = [ids(node) for node in q.required], [ids(leaf) for leaf in q.excluded]
+        extra = [Version.id.in_(sub) for sub in required] + [not_(Version.id.in_(sub)) for sub in excluded]
+        matching = intersect(*required) if len(required) > 1 else select(required[0].subquery().c.version_id)
+        if excluded:
+            matching = except_(matching, *excluded)
     if pg_rum.use_rum():
-        return pg_rum.search(user, qany, positives, extra, CHUNKS, filters, limit, offset, all_versions)
+        return pg_rum.search(user, qany, positives, extra, matching, CHUNKS, filters, limit, offset, all_versions)
     conds = conditions(user, filters, all_versions) + extra + [CHUNKS.c.tsv.op("@@")(qany)]
     score = func.sum(func.ts_rank(CHUNKS.c.tsv, qany)).label("score")
     matched = join_versions(select(Version.id, Version.created_at, score)

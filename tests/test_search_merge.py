@@ -1,0 +1,116 @@
+"""PostgreSQL search chunks: written to search_chunks_recent, moved into search_chunks by the
+worker's search_merge job (search/engines/pg_merge.py, migration 0014). Moving changes no
+result; two workers moving at once lose and double nothing; a removed version leaves both
+tables. PostgreSQL only (SQLite's FTS5 index has no recent table): where PostgreSQL is absent,
+these tests are not collected with a backend."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from conftest import BACKENDS
+from core import db
+from search.engines import pg_merge
+
+PG = [b for b in BACKENDS if b == "postgresql"]
+WORDS = ["巡检", "巡检记录", "网关告警", "巡检 网关", '"巡检记录"', "备份", "告警 -备份"]
+
+
+def _counts(app) -> tuple[int, int]:
+    with app.app_context():
+        s = db.session()
+        return (s.scalar(text("SELECT count(*) FROM search_chunks_recent")),
+                s.scalar(text("SELECT count(*) FROM search_chunks")))
+
+
+def _answers(actions) -> list:
+    """Every query's total and hit order, first and second page."""
+    out = []
+    for q in WORDS:
+        for offset in (0, 3):
+            r = actions.search(q=q, limit=3, offset=offset)
+            out.append((q, offset, r["total"], [h["version_id"] for h in r["hits"]]))
+    return out
+
+
+@pytest.fixture(params=PG)
+def backend(request) -> str:
+    """This module's backend: PostgreSQL only."""
+    return request.param
+
+
+@pytest.fixture
+def uploaded(actions):
+    docs = actions.deliverables()
+    keys = list(docs)[:6]
+    texts = ["巡检记录：网关告警三次，备份正常。" * (i + 1) + "巡检" * i for i in range(12)]
+    for i, body in enumerate(texts):
+        actions.upload(docs[keys[i % len(keys)]], body + f" 第{i}份", f"巡检-{i}.md")
+    return docs
+
+
+def test_merge_moves_every_chunk_and_changes_no_answer(app, actions, uploaded, runner):
+    recent, main = _counts(app)
+    assert recent > 0 and main == 0, "uploads write to the recent table"
+    out = runner.invoke(args=["search", "status"])
+    assert f"chunks waiting for the search_merge job: {recent}" in out.output
+    before = _answers(actions)
+    with app.app_context():
+        moved = pg_merge.merge_batch(recent // 2)  # part of them: both tables hold chunks
+        db.session().commit()
+    assert moved == recent // 2 and _counts(app) == (recent - moved, moved)
+    assert _answers(actions) == before
+    with app.app_context():
+        assert pg_merge.job() == {"moved": recent - moved, "left": 0}
+    assert _counts(app) == (0, recent)
+    assert _answers(actions) == before
+
+
+def test_two_workers_merging_at_once_lose_and_double_nothing(app, actions, uploaded):
+    recent, _ = _counts(app)
+    with app.app_context():
+        keys_before = sorted(db.session().execute(text(
+            "SELECT version_id, chunk, md5(tsv::text) FROM search_chunks_recent")).all())
+    moved, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def worker():
+        try:
+            with app.app_context():
+                barrier.wait()
+                moved.append(pg_merge.merge(batch=3))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and sum(moved) == recent
+    assert _counts(app) == (0, recent)
+    with app.app_context():
+        keys_after = sorted(db.session().execute(text(
+            "SELECT version_id, chunk, md5(tsv::text) FROM search_chunks")).all())
+    assert keys_after == keys_before
+
+
+def test_removed_version_leaves_both_tables(app, actions, uploaded):
+    from search.engines import postgres_fts
+    with app.app_context():
+        s = db.session()
+        vid = s.scalar(text("SELECT min(version_id) FROM search_chunks_recent"))
+        pg_merge.merge_batch(1)  # the version's file-name chunk moves, its body chunk stays
+        s.commit()
+        where = {"v": vid}
+        assert s.scalar(text("SELECT count(*) FROM search_chunks WHERE version_id = :v"), where) == 1
+        assert s.scalar(text("SELECT count(*) FROM search_chunks_recent WHERE version_id = :v"), where) >= 1
+        postgres_fts.remove(vid)
+        s.commit()
+        assert s.scalar(text("SELECT count(*) FROM search_chunks_all WHERE version_id = :v"), where) == 0
+
+
+def test_merge_job_is_a_periodic_worker_job(app):
+    assert pg_merge.JOB in app.extensions["huey_tasks"]
