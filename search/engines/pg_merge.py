@@ -6,8 +6,8 @@ about twelve times as much. Both tables are searched (the view search_chunks_all
 rows changes no result; it keeps the recent table small, so the part of a query that ranks
 recent rows one by one stays cheap while the large table is ranked from the RUM index.
 
-One batch is one statement: DELETE ... RETURNING the oldest BATCH recent rows (FOR UPDATE
-SKIP LOCKED, so two workers move different rows) feeding an INSERT into search_chunks, in one
+One batch is one statement: the first BATCH recent rows locked (FOR UPDATE SKIP LOCKED, so two
+workers move different rows), deleted ... RETURNING into an INSERT into search_chunks, in one
 transaction: a row is in exactly one table before and after, never lost or doubled. The job
 runs every minute and moves batches until the table is empty or its time budget is spent.
 """
@@ -24,10 +24,13 @@ JOB = "search_merge"
 BATCH = 500  # chunks a transaction: about 250 versions
 BUDGET_S = 45.0  # a run ends before the next minute's run is due
 
+# The batch is chosen once (ARRAY(...) is an init plan: as a plain IN subquery the planner may
+# run the locking LIMIT again for every row) and its rows deleted by ctid (a TID scan, whatever
+# the table's statistics say): the rows are locked, so their ctids hold until the commit.
 _MOVE = text(
-    "WITH moved AS (DELETE FROM search_chunks_recent WHERE (version_id, chunk) IN ("
-    "  SELECT version_id, chunk FROM search_chunks_recent ORDER BY version_id, chunk"
-    "  LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING version_id, chunk, tsv) "
+    "WITH moved AS (DELETE FROM search_chunks_recent WHERE ctid = ANY(ARRAY("
+    "  SELECT ctid FROM search_chunks_recent ORDER BY version_id, chunk LIMIT :n FOR UPDATE SKIP LOCKED))"
+    "  RETURNING version_id, chunk, tsv) "
     "INSERT INTO search_chunks (version_id, chunk, tsv) SELECT version_id, chunk, tsv FROM moved "
     "ON CONFLICT (version_id, chunk) DO UPDATE SET tsv = EXCLUDED.tsv")
 
