@@ -25,6 +25,18 @@ def empty_database(backend: str, tmp_path, sqlite_name: str):
     return make_engine(url), url
 
 
+def migration_steps(engine, url: str):
+    """run(step, revision): alembic's command.upgrade or command.downgrade to `revision`, in a
+    transaction of `engine` (the database at `url`)."""
+    cfg = alembic_config(url)
+
+    def run(step, revision: str) -> None:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            step(cfg, revision)
+    return run
+
+
 @contextmanager
 def database_at_0003(backend: str, tmp_path):
     """Yield (engine, url, upgrade_to_head) for an empty database migrated to 0003 only.
@@ -32,12 +44,10 @@ def database_at_0003(backend: str, tmp_path):
     PostgreSQL: the test database's schema is rebuilt; it is left at head, as the other
     tests expect it (they empty the tables themselves)."""
     engine, url = empty_database(backend, tmp_path, "migrated.db")
-    cfg = alembic_config(url)
+    run = migration_steps(engine, url)
 
     def to(revision: str) -> None:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        run(command.upgrade, revision)
 
     to("0003_text_extraction")
     try:

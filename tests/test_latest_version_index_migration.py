@@ -6,8 +6,7 @@ from alembic import command
 from sqlalchemy import inspect
 
 import schema
-from core.migrate import alembic_config
-from migration_support import empty_database
+from migration_support import empty_database, migration_steps
 
 INDEX = "ix_deliverables_latest_version_id"
 
@@ -25,12 +24,7 @@ def test_model_declares_the_index():
 
 def test_0013_up_and_down(backend, tmp_path):
     engine, url = empty_database(backend, tmp_path, "at0012.db")
-    cfg = alembic_config(url)
-
-    def run(step, revision: str) -> None:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            step(cfg, revision)
+    run = migration_steps(engine, url)
 
     try:
         run(command.upgrade, "0012_search_rank")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import text
 
-from core.migrate import alembic_config
-from migration_support import empty_database
+from migration_support import empty_database, migration_steps
 
 
 def _state(engine) -> tuple[bool, bool, bool]:
@@ -29,12 +28,7 @@ def test_0012_rum_index_up_and_down(backend, tmp_path):
             available = conn.scalar(text("SELECT count(*) FROM pg_available_extensions WHERE name = 'rum'")) == 1
     before = (False, False, backend == "postgresql")  # 0002: GIN on PostgreSQL, FTS5 on SQLite
     after = (available, available, backend == "postgresql" and not available)
-    cfg = alembic_config(url)
-
-    def run(step, revision: str) -> None:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            step(cfg, revision)
+    run = migration_steps(engine, url)
 
     try:
         run(command.upgrade, "0011_import")

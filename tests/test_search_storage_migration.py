@@ -7,7 +7,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from core.migrate import alembic_config
-from migration_support import empty_database
+from migration_support import empty_database, migration_steps
 
 
 def _state(engine) -> tuple[bool, bool]:
@@ -18,13 +18,9 @@ def _state(engine) -> tuple[bool, bool]:
 
 def test_0014_recent_chunks_up_and_down(backend, tmp_path):
     engine, url = empty_database(backend, tmp_path, "at0013.db")
-    cfg = alembic_config(url)
+    cfg = alembic_config(url)  # the downgrade below runs in a transaction of its own
+    run = migration_steps(engine, url)
     pg = backend == "postgresql"
-
-    def run(step, revision: str) -> None:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            step(cfg, revision)
 
     try:
         run(command.upgrade, "0013_latest_version_index")
