@@ -56,12 +56,16 @@ def _spans(folded: str, leaves: list[Leaf]) -> list[tuple[int, int, int]]:
 
 
 def _best_window(spans: list[tuple[int, int, int]]) -> int:
+    """Start of the first window holding the most distinct query words."""
+    most = len({k for _s, _e, k in spans})  # no window can hold more: stop at the first that does
     best, best_start = -1, 0
     for i, (s, _e, _k) in enumerate(spans[:MAX_SPANS]):
         lo = max(0, s - LEAD)
         kinds = {k for (s2, e2, k) in spans[i:i + 50] if e2 <= lo + WINDOW}
         if len(kinds) > best:
             best, best_start = len(kinds), lo
+            if best == most:
+                break
     return best_start
 
 
