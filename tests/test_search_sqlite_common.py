@@ -81,7 +81,7 @@ def test_common_query_counts_up_to_cap(app, client, actions, docs, clock, monkey
     assert "超过 3 条结果" in page and "共 3 条结果" not in page
     client.get("/lang/en")
     page = client.get("/search", query_string={"q": "巡检"}).get_data(as_text=True)
-    assert "More than 3 results" in page
+    assert "Results: more than 3; the newest 3 are shown." in page
 
 
 def test_name_matches_as_fts5_does():
