@@ -16,14 +16,12 @@ from deliverables.models import Deliverable, Version
 
 def earlier_version_with_bytes(d: Deliverable, sha256: str) -> Version | None:
     """The newest version of `d` whose stored bytes are `sha256`, or None."""
-    return db.session().scalars(
-        select(Version).where(Version.deliverable_id == d.id, Version.sha256 == sha256)
-        .order_by(Version.number.desc()).limit(1)).first()
+    return earlier_versions_with_bytes([(d.id, sha256)]).get((d.id, sha256))
 
 
 def earlier_versions_with_bytes(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Version]:
-    """earlier_version_with_bytes for several (deliverable id, sha256) pairs in one query:
-    {pair: the newest version of that deliverable with those bytes}; pairs without one are absent."""
+    """For several (deliverable id, sha256) pairs, in one query: {pair: the newest version of
+    that deliverable with those bytes}; pairs without one are absent."""
     wanted = set(pairs)
     if not wanted:
         return {}

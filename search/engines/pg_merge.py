@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app
 from sqlalchemy import text
 
 from core import db
+from search import engine_name_db
 
 JOB = "search_merge"
 BATCH = 500  # chunks a transaction: about 250 versions
@@ -37,7 +37,7 @@ _MOVE = text(
 
 def applies() -> bool:
     """True where there is something to merge: the database engine on PostgreSQL."""
-    return current_app.config["DATABASE_URL"].startswith("postgresql")
+    return engine_name_db() == "postgresql"
 
 
 def merge_batch(n: int = BATCH) -> int:
