@@ -10,6 +10,14 @@ One batch is one statement: the first BATCH recent rows locked (FOR UPDATE SKIP 
 workers move different rows), deleted ... RETURNING into an INSERT into search_chunks, in one
 transaction: a row is in exactly one table before and after, never lost or doubled. The job
 runs every minute and moves batches until the table is empty or its time budget is spent.
+
+After a bulk import the recent table can hold far more than the main one (an archive of
+200,000 versions: 400,000 chunks), and chunk by chunk that would take over an hour: the RUM
+index's inserts are bound by the WAL (1.2 GB for 1,000 chunks, measured). Then the job
+rebuilds instead (bulk_merge): a new table filled from both, its indexes built once (CREATE
+INDEX is about ten times faster than inserting), swapped in at the end of one transaction.
+Readers go on reading the old tables (the moved rows are deleted only at the commit) and wait
+only for the swap itself; writers wait for the whole rebuild.
 """
 from __future__ import annotations
 
@@ -35,6 +43,13 @@ _MOVE = text(
     "ON CONFLICT (version_id, chunk) DO UPDATE SET tsv = EXCLUDED.tsv")
 
 
+# Rebuild rather than move row by row when the recent table holds at least this many chunks
+# and at least this share of the main table's (the rebuild reads and indexes both tables).
+BULK_MIN = 20_000
+BULK_SHARE = 0.25
+NEXT = "search_chunks_next"
+
+
 def applies() -> bool:
     """True where there is something to merge: the database engine on PostgreSQL."""
     return engine_name_db() == "postgresql"
@@ -46,11 +61,18 @@ def merge_batch(n: int = BATCH) -> int:
 
 
 def merge(budget_s: float = BUDGET_S, batch: int = BATCH) -> int:
-    """Move recent chunks in committed batches until none is left or `budget_s` is spent.
+    """Move recent chunks in committed batches until none is left or `budget_s` is spent, or
+    all at once by a rebuild (bulk_merge) when the recent table is large (wants_bulk).
     Returns the number of chunks moved (0 on SQLite)."""
     if not applies():
         return 0
     s = db.session()
+    if wants_bulk():
+        moved = bulk_merge()
+        s.commit()
+        validate_foreign_key()
+        s.commit()
+        return moved
     moved, start = 0, time.monotonic()
     while True:
         n = merge_batch(batch)
@@ -58,6 +80,89 @@ def merge(budget_s: float = BUDGET_S, batch: int = BATCH) -> int:
         moved += n
         if n < batch or time.monotonic() - start >= budget_s:
             return moved
+
+
+def wants_bulk() -> bool:
+    """True when the recent table holds at least BULK_MIN chunks and BULK_SHARE of the main
+    table's (the planner's row estimates: exact enough, and free)."""
+    recent, main = db.session().execute(text(
+        "SELECT (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'search_chunks_recent'::regclass), "
+        "       (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'search_chunks'::regclass)")).one()
+    if recent < BULK_MIN:  # estimates lag behind a fresh import until ANALYZE: count when in doubt
+        recent = pending()
+    return recent >= BULK_MIN and recent >= BULK_SHARE * main
+
+
+def bulk_merge() -> int:
+    """Move every recent chunk into search_chunks by rebuilding it: a new table with both
+    tables' rows, the main table's indexes built on it, the view recreated over it, swapped in
+    (the caller commits). Returns the chunks moved.
+
+    Writers to search_chunks (a second merge, a removed version) wait for the rebuild: the lock
+    is taken first. Rows added to the recent table meanwhile stay there for the next run; the
+    moved ones are locked and deleted in this transaction, so a row is in exactly one table
+    before and after. The indexes are rebuilt from their own definitions (RUM or GIN, as
+    migration 0012 left them), under their own names."""
+    moved, indexes = _build_next()
+    _swap_in(indexes)
+    return moved
+
+
+def _build_next() -> tuple[int, list]:
+    """The rebuild's long part: search_chunks locked against writers, the moved recent rows and
+    the main rows copied into NEXT, the main table's indexes built there. Returns (chunks
+    moved, [(index name, definition)]). Uploads go on (they write to the recent table), and
+    readers read the old tables."""
+    s = db.session()
+    s.execute(text("LOCK TABLE search_chunks IN SHARE ROW EXCLUSIVE MODE"))
+    indexes = s.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_chunks' "
+                             "AND indexname <> 'pk_search_chunks'")).all()
+    s.execute(text(f"DROP TABLE IF EXISTS {NEXT}"))
+    s.execute(text(f"CREATE TABLE {NEXT} (version_id integer NOT NULL, chunk integer NOT NULL, "
+                   f"tsv tsvector NOT NULL, CONSTRAINT pk_{NEXT} PRIMARY KEY (version_id, chunk))"))
+    moved = s.execute(text(
+        f"WITH moved AS (DELETE FROM search_chunks_recent WHERE ctid = ANY(ARRAY("
+        f"  SELECT ctid FROM search_chunks_recent FOR UPDATE SKIP LOCKED)) RETURNING version_id, chunk, tsv) "
+        f"INSERT INTO {NEXT} (version_id, chunk, tsv) SELECT version_id, chunk, tsv FROM moved")).rowcount
+    # A pair in both tables (none is expected: a re-indexed version leaves both first) keeps
+    # the recent row, as the batch move does.
+    s.execute(text(f"INSERT INTO {NEXT} (version_id, chunk, tsv) SELECT version_id, chunk, tsv "
+                   f"FROM search_chunks ON CONFLICT (version_id, chunk) DO NOTHING"))
+    for name, definition in indexes:
+        s.execute(text(definition.replace(f" INDEX {name} ON public.search_chunks ",
+                                          f" INDEX {name}_next ON public.{NEXT} ")))
+    return moved, indexes
+
+
+def _swap_in(indexes) -> None:
+    """The rebuild's short part: NEXT takes search_chunks' place, names and foreign key (NOT
+    VALID: its rows come from tables that had it, and checking them here would keep uploads
+    waiting on the versions table's lock; validate_foreign_key checks them after the commit),
+    and the view is made again over it. Readers wait only for this part."""
+    s = db.session()
+    fk = s.scalar(text("SELECT conname FROM pg_constraint WHERE conrelid = 'search_chunks'::regclass "
+                       "AND contype = 'f'")) or "search_chunks_version_id_fkey"
+    s.execute(text(f"ALTER TABLE {NEXT} ADD CONSTRAINT {fk}_next FOREIGN KEY (version_id) "
+                   f"REFERENCES versions(id) ON DELETE CASCADE NOT VALID"))
+    s.execute(text("DROP VIEW search_chunks_all"))
+    s.execute(text("DROP TABLE search_chunks"))
+    s.execute(text(f"ALTER TABLE {NEXT} RENAME TO search_chunks"))
+    s.execute(text(f"ALTER TABLE search_chunks RENAME CONSTRAINT pk_{NEXT} TO pk_search_chunks"))
+    s.execute(text(f"ALTER TABLE search_chunks RENAME CONSTRAINT {fk}_next TO {fk}"))
+    for name, _ in indexes:
+        s.execute(text(f"ALTER INDEX {name}_next RENAME TO {name}"))
+    s.execute(text("CREATE VIEW search_chunks_all AS SELECT version_id, chunk, tsv FROM search_chunks "
+                   "UNION ALL SELECT version_id, chunk, tsv FROM search_chunks_recent"))
+    s.execute(text("ANALYZE search_chunks"))
+
+
+def validate_foreign_key() -> None:
+    """Check the rows of a rebuilt search_chunks against versions (after bulk_merge's commit:
+    this takes no lock that stops uploads). The caller commits."""
+    s = db.session()
+    for (name,) in s.execute(text("SELECT conname FROM pg_constraint WHERE conrelid = 'search_chunks'::regclass "
+                                  "AND contype = 'f' AND NOT convalidated")).all():
+        s.execute(text(f"ALTER TABLE search_chunks VALIDATE CONSTRAINT {name}"))
 
 
 def pending() -> int:
