@@ -27,6 +27,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import time
 
 from flask import current_app
 from sqlalchemy import Integer, bindparam, cast, column, func, select, table, text
@@ -39,6 +40,8 @@ from search.scope import conditions, join_versions, visible_matches
 INDEX = "ix_search_chunks_rum"
 BATCH = 200  # chunks read from the index at a time
 CACHE_KEY = "handover.search_rum_index"
+STATS_KEY = "handover.search_term_shares"
+STATS_TTL_S = 600.0  # the planner's statistics change slowly (autovacuum's ANALYZE)
 MAIN = table("search_chunks", column("version_id", Integer), column("tsv", TSVECTOR))  # RUM-indexed
 RECENT = table("search_chunks_recent", column("version_id", Integer), column("tsv", TSVECTOR))  # pg_merge
 log = logging.getLogger(__name__)
@@ -79,14 +82,61 @@ def rank_tsquery(leaves) -> str:
     return " | ".join(one(leaf) for leaf in leaves)
 
 
+def term_shares() -> tuple[dict[str, float], float]:
+    """({term: share of chunks holding it}, the share assumed for a term not listed): the
+    planner's statistics of both chunk tables (their most common lexemes, kept by ANALYZE),
+    weighted by the tables' row counts; read once per STATS_TTL_S per app. A term a table does
+    not list counts there as its least common listed one. Without statistics every term looks
+    alike (1.0)."""
+    cached = current_app.extensions.get(STATS_KEY)
+    if cached is not None and time.monotonic() - cached[0] < STATS_TTL_S:
+        return cached[1]
+    rows = db.session().execute(text(
+        "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, greatest(c.reltuples, 0) "
+        "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = "
+        "current_schema()::regnamespace WHERE s.schemaname = current_schema() "
+        "AND s.tablename IN ('search_chunks', 'search_chunks_recent') AND s.attname = 'tsv'")).all()
+    tables = []  # ({term: share}, least listed share, rows)
+    for elems, freqs, n in rows:
+        if elems and n:
+            listed = dict(zip(elems, freqs[:len(elems)]))  # then three more: min, max, nulls
+            tables.append((listed, min(listed.values()), n))
+    found: tuple[dict[str, float], float] = ({}, 1.0)
+    if tables:
+        total = sum(n for _, _, n in tables)
+        terms = set().union(*(listed for listed, _, _ in tables))
+        found = ({t: sum(listed.get(t, least) * n for listed, least, n in tables) / total for t in terms},
+                 sum(least * n for _, least, n in tables) / total)
+    current_app.extensions[STATS_KEY] = (time.monotonic(), found)
+    return found
+
+
+def narrowest(options: list[tuple[str, list]]) -> str:
+    """Of the required words [(tsquery, its leaves)], the tsquery expected to match the fewest
+    chunks (term_shares: a leaf matches at most as often as its rarest term; a group of
+    alternatives as often as its leaves together). The ranked scan reads that word's chunks
+    only: a common word beside a rare one would make it rank nearly every chunk."""
+    shares, unlisted = term_shares()
+
+    def share(leaves) -> float:
+        total = 0.0
+        for leaf in leaves:
+            terms = leaf.terms[:-1] if leaf.prefix else leaf.terms
+            total += min((shares.get(t, unlisted) for t in terms), default=1.0)
+        return total
+    return min(options, key=lambda o: share(o[1]))[0]
+
+
 def search(user, qany, leaves, extra: list, matching, chunks, filters, limit: int, offset: int,
-           all_versions: bool):
+           all_versions: bool, qstream=None):
     """(total, [(version id, rank)]) ranked by the RUM index's distance (rank = 1 / distance).
 
     `qany` (a tsquery expression of every positive leaf) is the match, `leaves` those leaves
     (rank_tsquery orders by them); `extra` holds the per-version conditions of multi-word and
     excluded terms, `matching` the matching version ids as one select (postgres_fts builds
-    all four). A query with a filter (project, phase,
+    all four); `qstream` (default qany) the chunks the ranked scan reads: with several
+    required words, the narrowest one (narrowest()), the others checked per version by
+    `extra`, so a version ranks by its best chunk among those holding that word. A query with a filter (project, phase,
     status, document) ranks its few versions in one statement (_filter_first); without one
     the page comes from the index in rank order (_page_from_index) and the total from _count."""
     qrank = cast(bindparam("qrank", rank_tsquery(leaves)), TSQUERY)
@@ -97,11 +147,12 @@ def search(user, qany, leaves, extra: list, matching, chunks, filters, limit: in
     def visible(stmt, vid, *more):  # the matched ids `vid` the user may see (scope.visible_matches)
         return visible_matches(stmt, vid, user, filters, all_versions).where(*more)
     return (_count(visible, matching),
-            _page_from_index(lambda stmt, vid: visible(stmt, vid, *extra), qany, qrank, limit, offset))
+            _page_from_index(lambda stmt, vid: visible(stmt, vid, *extra), qstream if qstream is not None else qany,
+                             qrank, limit, offset))
 
 
-def _ranked_chunks(s, qany, qrank):
-    """(version id, distance) of every matching chunk, best first: the RUM index's ordered scan
+def _ranked_chunks(s, qstream, qrank):
+    """(version id, distance) of every chunk matching `qstream`, best first: the RUM index's ordered scan
     of search_chunks (a server-side cursor: only what is read is fetched) merged with the few
     chunks still in search_chunks_recent, ranked one by one by the same distance. The view over
     both tables is not used here: the planner would rank every match above the union instead
@@ -109,13 +160,13 @@ def _ranked_chunks(s, qany, qrank):
     few matches (its estimates for tsvector matches are poor), so that is off while the
     cursor's plan is made. Returns (iterator, cursor to close)."""
     recent = s.execute(select(RECENT.c.version_id, RECENT.c.tsv.op("<=>")(qrank).label("d"))
-                       .where(RECENT.c.tsv.op("@@")(qrank), RECENT.c.tsv.op("@@")(qany))).all()
+                       .where(RECENT.c.tsv.op("@@")(qstream))).all()
     distance = MAIN.c.tsv.op("<=>")(qrank)
     s.execute(text("SET LOCAL enable_bitmapscan = off"))  # an error rolls the transaction (and this) back
     stream = s.execute(select(MAIN.c.version_id, distance.label("d"))
-                       .where(MAIN.c.tsv.op("@@")(qrank), MAIN.c.tsv.op("@@")(qany)).order_by(distance)
+                       .where(MAIN.c.tsv.op("@@")(qstream)).order_by(distance)
                        .execution_options(stream_results=True, max_row_buffer=BATCH))
-    s.execute(text("SET LOCAL enable_bitmapscan = on"))
+    s.execute(text("SET LOCAL enable_bitmapscan TO DEFAULT"))
     rows = (tuple(r) for part in stream.partitions(BATCH) for r in part)
     return heapq.merge(sorted(map(tuple, recent), key=_by_distance), rows, key=_by_distance), stream
 
@@ -124,14 +175,14 @@ def _by_distance(row) -> float:
     return row[1]
 
 
-def _page_from_index(visible, qany, qrank, limit: int, offset: int) -> list[tuple[int, float]]:
+def _page_from_index(visible, qstream, qrank, limit: int, offset: int) -> list[tuple[int, float]]:
     """The page, read in rank order (_ranked_chunks) in batches of BATCH chunks; each batch's
     new versions are checked for visibility (scope.visible_matches, one query). A version ranks by
     its first (best) chunk, ties newest first; reading stops once the offset + limit best
     visible versions are certain: the next chunk ranks strictly lower."""
     s = db.session()
     want = offset + limit
-    ordered, stream = _ranked_chunks(s, qany, qrank)
+    ordered, stream = _ranked_chunks(s, qstream, qrank)
     seen: set[int] = set()
     scores: dict[int, float] = {}
     ranked: list[tuple[int, float, int]] = []  # (rank group, -created, -id) of visible versions

@@ -7,7 +7,8 @@ positions up to 16383, so a text is cut into chunks (file name = chunk 0) that s
 inside both limits, each overlapping the previous by OVERLAP terms so phrases that
 straddle a cut are still found. Each word of the query is checked over all of a version's
 chunks (a semi-join per word), so 'a b' finds a in chunk 1 and b in chunk 7.
-Ranking, GIN path: the sum of ts_rank over the matching chunks, then newest; visibility and
+Ranking, GIN path: the sum of ts_rank over the matching chunks (with several required words:
+the chunks holding the narrowest one, pg_rum.narrowest), then newest; visibility and
 filters are joined before ranking so a filtered query ranks only what it may return. Where
 the RUM index exists (migration 0012, the rum extension) and HANDOVER_SEARCH_RUM is on,
 search/engines/pg_rum.py ranks from the index instead (ORDER BY tsv <=> query LIMIT n).
@@ -180,9 +181,15 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
         matching = intersect(*required) if len(required) > 1 else select(required[0].subquery().c.version_id)
         if excluded:
             matching = except_(matching, *excluded)
+    # The chunks that are ranked: with several required words, those of the narrowest one only
+    # (pg_rum.narrowest); the other words are checked per version by `extra`.
+    qstream = None if simple else cast(bindparam("qstream", pg_rum.narrowest(
+        [(_any(n.leaves if isinstance(n, AnyOf) else [n]), n.leaves if isinstance(n, AnyOf) else [n])
+         for n in q.required])), TSQUERY)
     if pg_rum.use_rum():
-        return pg_rum.search(user, qany, positives, extra, matching, CHUNKS, filters, limit, offset, all_versions)
-    conds = conditions(user, filters, all_versions) + extra + [CHUNKS.c.tsv.op("@@")(qany)]
+        return pg_rum.search(user, qany, positives, extra, matching, CHUNKS, filters, limit, offset, all_versions,
+                             qstream)
+    conds = conditions(user, filters, all_versions) + extra + [CHUNKS.c.tsv.op("@@")(qany if simple else qstream)]
     score = func.sum(func.ts_rank(CHUNKS.c.tsv, qany)).label("score")
     matched = join_versions(select(Version.id, Version.created_at, score)
                             .select_from(CHUNKS).join(Version, Version.id == CHUNKS.c.version_id)
