@@ -3,10 +3,10 @@
 Rows are written in the caller's transaction. Deleting from a contentless table needs
 the indexed values, which we recompute from search_texts (the analysis is deterministic).
 Ranking: bm25 (file-name matches weigh double), then newest; totals exact. Except for a
-common query, whose words occur in more than COMMON versions (some phrases match 30-100 % of a
-200,000-version archive): bm25 there costs two passes over every match (its idf is one), more
-than the 100 ms a search may take, so such a query shows the newest visible matches, file-name
-matches first, and counts them up to CAP: _search_common.
+common query (search/common.py, the rule of every database engine), whose words occur in more
+than COMMON versions: bm25 there costs two passes over every match (its idf is one), so such a
+query shows the newest visible matches, file-name matches first, counted up to CAP:
+_search_common.
 """
 from __future__ import annotations
 
@@ -14,15 +14,13 @@ from sqlalchemy import Float, Integer, Select, column, func, literal_column, sel
 
 from core import db
 from deliverables.models import Version
+from search import common
 from search.analysis import index_text
 from search.models import SearchText
 from search.query_syntax import AnyOf, Leaf, Query
 from search.scope import conditions, join_versions, visible_matches
 
 NAME_WEIGHT, BODY_WEIGHT = 2.0, 1.0
-# The common-query rule (search): a query whose words occur in more than COMMON versions
-# shows the newest CAP visible matches and counts them up to CAP.
-COMMON, CAP = 30_000, 1_000
 NAME_SPAN = 25  # _in_name asks FTS5 when the ids span less than this many times their number
 FTS = table("search_fts", column("rowid", Integer))
 
@@ -89,17 +87,12 @@ def _probe_leaf(leaf: Leaf) -> str:
 
 def compile_probe(q: Query) -> str:
     """compile_match without phrase positions and without exclusions: a cheap superset of the
-    matches, counted (up to COMMON + 1) to tell a common query from the others."""
+    matches, counted (up to common.COMMON + 1) to tell a common query from the others."""
     parts = []
     for node in q.required:
         leaves = node.leaves if isinstance(node, AnyOf) else (node,)
         parts.append("(" + " OR ".join(_probe_leaf(l) for l in leaves) + ")")
     return " AND ".join(parts)
-
-
-class AtLeast(int):
-    """A total that is a lower bound: 'more than' this many (the common-query rule)."""
-    exact = False
 
 
 def _count_upto(expr: str, n: int) -> int:
@@ -117,14 +110,14 @@ def _matches(user, match: str, filters, all_versions: bool, *columns) -> Select:
 def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool):
     """(total, [(version_id, score)]) with visibility and filters applied in the query.
 
-    Up to COMMON matches (counted on the words alone: compile_probe), ranked by bm25 over every
-    visible match, exact total. A common query (more than COMMON): see _search_common. Within
+    Up to common.COMMON matches (counted on the words alone: compile_probe), ranked by bm25 over
+    every visible match, exact total. A common query (more than that): see _search_common. Within
     one project (filters.project_id) the count is not made and the rule never applies: the
     users of a project filter want its ranking (_search_in_project)."""
     match = compile_match(q)
     if filters.project_id is not None:
         return _search_in_project(user, match, filters, limit, offset, all_versions)
-    if _count_upto(compile_probe(q), COMMON + 1) > COMMON:
+    if _count_upto(compile_probe(q), common.COMMON + 1) > common.COMMON:
         return _search_common(user, q, match, filters, limit, offset, all_versions)
     s = db.session()
     score = literal_column(f"bm25(search_fts, {NAME_WEIGHT}, {BODY_WEIGHT})", Float).label("score")
@@ -158,19 +151,10 @@ def _search_in_project(user, match: str, filters, limit: int, offset: int, all_v
     return total, []
 
 
-def _name_matches(q: Query, name: str) -> bool:
-    """True when the indexed name (its terms joined by spaces: index_text) holds every required
-    leaf, a phrase's terms in a row, as FTS5's `name : (...)` finds it (exclusions: the
-    caller's rows have none)."""
-    padded = " " + index_text(name) + " "
-    return all(any(" " + " ".join(l.terms) + ("" if l.prefix else " ") in padded
-                   for l in (n.leaves if isinstance(n, AnyOf) else (n,))) for n in q.required)
-
-
 def _in_name(q: Query, match: str, ids: list[int]) -> set[int]:
     """Which of `ids` match in their name: FTS5 over their id range when they lie close together
     (the newest matches of a common query), else their stored names (_name_matches) rather than
-    FTS5 over a range that holds most of the index."""
+    FTS5 over a range that holds most of the index (common.name_matches)."""
     s = db.session()
     lo, hi = min(ids), max(ids)
     if hi - lo < NAME_SPAN * len(ids):
@@ -178,22 +162,15 @@ def _in_name(q: Query, match: str, ids: list[int]) -> set[int]:
                                   "AND rowid BETWEEN :lo AND :hi").bindparams(m="name : (" + match + ")", lo=lo, hi=hi))
                    ) & set(ids)
     rows = s.execute(select(SearchText.version_id, SearchText.name).where(SearchText.version_id.in_(ids))).all()
-    return {vid for vid, name in rows if _name_matches(q, name)}
+    return {vid for vid, name in rows if common.name_matches(q, name)}
 
 
 def _search_common(user, q: Query, match: str, filters, limit: int, offset: int, all_versions: bool):
-    """A query whose words occur in more than COMMON versions is not ranked by bm25 (its idf
-    alone reads every match: about as long as the match itself) nor counted to the end: the
-    newest visible matches, up to CAP + 1, are taken (version ids in descending order, which
-    FTS5 gives without sorting); those whose indexed name matches (_in_name) come first (score
-    1, the others 0), then newest first; the total is exact up to CAP, else AtLeast(CAP): 'more than CAP'."""
-    s = db.session()
-    cands = s.execute(_matches(user, match, filters, all_versions, Version.id, Version.created_at)
-                      .order_by(FTS.c.rowid.desc()).limit(CAP + 1)).all()
+    """A common query (search/common.py): the newest visible matches, up to CAP + 1 (version ids
+    in descending order, which FTS5 gives without sorting), ordered and cut by common.page,
+    file-name matches (_in_name) first."""
+    cands = db.session().execute(_matches(user, match, filters, all_versions, Version.id, Version.created_at)
+                                 .order_by(FTS.c.rowid.desc()).limit(common.CAP + 1)).all()
     if not cands:
         return 0, []
-    total = len(cands) if len(cands) <= CAP else AtLeast(CAP)
-    cands = cands[:CAP]
-    in_name = _in_name(q, match, [c.id for c in cands])
-    cands.sort(key=lambda c: (c.id not in in_name, -c.created_at.timestamp(), -c.id))
-    return total, [(c.id, 1.0 if c.id in in_name else 0.0) for c in cands[offset:offset + limit]]
+    return common.page(cands, _in_name(q, match, [c.id for c in cands[:common.CAP]]), limit, offset)

@@ -1,19 +1,18 @@
-"""SQLite FTS5's common-query rule (search/engines/sqlite_fts.py): a query whose words occur in
-more than COMMON versions shows the newest visible matches, file-name matches first, counted
-up to CAP ('more than CAP' beyond); below COMMON, bm25 over every match and an exact total.
-COMMON and CAP are made small here, so a handful of versions is "common"."""
+"""The common-query rule of the database engines (search/common.py), on SQLite and PostgreSQL:
+a query whose words occur in more than COMMON versions shows the newest visible matches,
+file-name matches first, counted up to CAP ('more than CAP' beyond); below COMMON, relevance
+over every match and an exact total. COMMON and CAP are made small here, so a handful of
+versions is "common". SQLite counts to decide (compile_probe), PostgreSQL estimates from the
+planner's statistics (pg_rum.estimated_chunks), so the tests ANALYZE after uploading."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
-from search.engines import sqlite_fts
+from core import db
+from search import common as rule
+from search.engines import pg_rum, sqlite_fts
 from search_support import version_ids
-
-
-@pytest.fixture
-def backend() -> str:
-    """The rule is SQLite's engine's own."""
-    return "sqlite"
 
 
 @pytest.fixture
@@ -23,8 +22,8 @@ def docs(app, actions):
 
 
 def common(monkeypatch, cap: int, threshold: int = 2) -> None:
-    monkeypatch.setattr(sqlite_fts, "COMMON", threshold)
-    monkeypatch.setattr(sqlite_fts, "CAP", cap)
+    monkeypatch.setattr(rule, "COMMON", threshold)
+    monkeypatch.setattr(rule, "CAP", cap)
 
 
 def upload_five(actions, docs, clock) -> list[int]:
@@ -34,7 +33,17 @@ def upload_five(actions, docs, clock) -> list[int]:
         clock.advance(minutes=1)
         name = "巡检记录.txt" if i == 3 else f"f{i}.txt"
         made.append(actions.upload(docs[key], filename=name, data=f"第{i}份 巡检 记录 内容")["id"])
+    analyze(actions.app)
     return made
+
+
+def analyze(app) -> None:
+    """PostgreSQL: the planner's statistics the rule's estimate reads (autovacuum's ANALYZE)."""
+    with app.app_context():
+        if db.session().get_bind().dialect.name == "postgresql":
+            db.session().execute(text("ANALYZE"))
+            db.session().commit()
+    app.extensions.pop(pg_rum.STATS_KEY, None)
 
 
 def test_probe_is_a_superset_of_the_match():
@@ -46,12 +55,14 @@ def test_probe_is_a_superset_of_the_match():
     assert sqlite_fts.compile_probe(parse('"点 和 边"')) == '(("点" AND "和"))'   # 边 is a prefix
 
 
-def test_below_the_threshold_bm25_and_exact_total(actions, docs, clock, monkeypatch):
+def test_below_the_threshold_bm25_and_exact_total(actions, docs, clock, monkeypatch, backend):
     common(monkeypatch, cap=3, threshold=5)
     made = upload_five(actions, docs, clock)
     r = actions.search(q="巡检")
-    assert r["total"] == 5 and version_ids(r) == set(made)
-    assert r["hits"][0]["version_id"] == made[3]           # the file name weighs double (bm25)
+    assert r["total"] == 5 and r["total_exact"] is True and version_ids(r) == set(made)
+    assert [h["score"] for h in r["hits"]] != [1.0, 0.0, 0.0, 0.0, 0.0]  # relevance, not the rule's order
+    if backend == "sqlite":
+        assert r["hits"][0]["version_id"] == made[3]       # the file name weighs double (bm25)
 
 
 @pytest.mark.parametrize("span", [10, 0], ids=["names-by-fts5", "names-by-stored-text"])
@@ -86,12 +97,12 @@ def test_common_query_counts_up_to_cap(app, client, actions, docs, clock, monkey
 
 def test_name_matches_as_fts5_does():
     from search.query_syntax import parse
-    assert sqlite_fts._name_matches(parse("巡检"), "巡检记录.txt")
-    assert sqlite_fts._name_matches(parse('"巡检记录" OR nothing'), "x 巡检记录.txt")
-    assert not sqlite_fts._name_matches(parse("巡检 内容"), "巡检记录.txt")      # every word
-    assert sqlite_fts._name_matches(parse("巡"), "巡检记录.txt")                 # a prefix
-    assert sqlite_fts._name_matches(parse("test plan"), "Test_Plan v2.docx")
-    assert not sqlite_fts._name_matches(parse("test pla"), "Test_Plan v2.docx")  # words are whole
+    assert rule.name_matches(parse("巡检"), "巡检记录.txt")
+    assert rule.name_matches(parse('"巡检记录" OR nothing'), "x 巡检记录.txt")
+    assert not rule.name_matches(parse("巡检 内容"), "巡检记录.txt")      # every word
+    assert rule.name_matches(parse("巡"), "巡检记录.txt")                 # a prefix
+    assert rule.name_matches(parse("test plan"), "Test_Plan v2.docx")
+    assert not rule.name_matches(parse("test pla"), "Test_Plan v2.docx")  # words are whole
 
 
 def test_common_query_keeps_phrases_exclusions_and_visibility(actions, docs, clock, monkeypatch):
@@ -113,8 +124,11 @@ def ids_of(actions, who="pm", **params) -> set[int]:
     return version_ids(actions.search(who, **params))
 
 
-def test_project_filter_keeps_bm25_and_exact_totals(actions, docs, clock, monkeypatch):
+def test_project_filter_keeps_bm25_and_exact_totals(actions, docs, clock, monkeypatch, backend):
     common(monkeypatch, cap=3)
     made = upload_five(actions, docs, clock)
     r = actions.search(q="巡检", project="P1")
-    assert r["total"] == 5 and r["hits"][0]["version_id"] == made[3]   # exact: more than CAP
+    assert r["total"] == 5 and r["total_exact"] is True              # exact: more than CAP
+    assert [h["score"] for h in r["hits"]] != [1.0, 0.0, 0.0]        # relevance, not the rule's order
+    if backend == "sqlite":
+        assert r["hits"][0]["version_id"] == made[3]

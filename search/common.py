@@ -1,0 +1,48 @@
+"""The common-query rule, one for every database engine (SQLite FTS5 and PostgreSQL).
+
+A query whose words occur in more than COMMON versions (some phrases match 30-100 % of a
+200,000-version archive) is not ranked by relevance: ranking reads every match (bm25's idf
+pass, RUM's ordered scan), more than the 100 ms a search may take. Such a query shows the
+newest visible matches, up to CAP: those whose indexed name (file name and catalog name)
+matches come first, then newest first; the total is exact up to CAP, else AtLeast(CAP), shown
+as 'more than CAP' (total_exact false in the API). Users of such a query add words or filters
+rather than page past CAP. A project filter never uses the rule.
+
+How an engine tells a common query (an upper bound of the matches, never a full count): SQLite
+counts the versions holding every word, positions not checked, up to COMMON + 1
+(sqlite_fts.compile_probe); PostgreSQL estimates the narrowest word's chunks from the planner's
+statistics (pg_rum.estimated_matches). The engine then finds the newest visible matches
+(CAP + 1 of them) and page() orders and cuts them.
+"""
+from __future__ import annotations
+
+from search.analysis import index_text
+from search.query_syntax import AnyOf, Query
+
+COMMON, CAP = 30_000, 1_000
+
+
+class AtLeast(int):
+    """A total that is a lower bound: 'more than' this many (the common-query rule)."""
+    exact = False
+
+
+def name_matches(q: Query, name: str) -> bool:
+    """True when the indexed name (its terms joined by spaces: index_text) holds every required
+    leaf, a phrase's terms in a row, as FTS5's `name : (...)` finds it (exclusions: the
+    caller's rows have none)."""
+    padded = " " + index_text(name) + " "
+    return all(any(" " + " ".join(l.terms) + ("" if l.prefix else " ") in padded
+                   for l in (n.leaves if isinstance(n, AnyOf) else (n,))) for n in q.required)
+
+
+def page(cands: list, in_name: set[int], limit: int, offset: int) -> tuple[int, list[tuple[int, float]]]:
+    """(total, [(version id, score)]) from the newest visible matches `cands` (rows with .id and
+    .created_at, up to CAP + 1, any order): file-name matches (`in_name`, score 1) first, then
+    newest first; the total exact up to CAP, else AtLeast(CAP)."""
+    if not cands:
+        return 0, []
+    total = len(cands) if len(cands) <= CAP else AtLeast(CAP)
+    cands = sorted(cands, key=lambda c: -c.id)[:CAP]
+    cands.sort(key=lambda c: (c.id not in in_name, -c.created_at.timestamp(), -c.id))
+    return total, [(c.id, 1.0 if c.id in in_name else 0.0) for c in cands[offset:offset + limit]]
