@@ -36,8 +36,12 @@ def _cjk_class() -> str:
 
 CJK_CLASS = _cjk_class()
 # A token: a run of CJK letters, or a run of other letters/digits ([^\W_] = letter or digit).
-# CJK letters only (the ranges hold a few symbols, e.g. the katakana middle dot).
-_RUN_RE = re.compile(f"((?:(?=[{CJK_CLASS}])[^\\W_])+)|((?:(?![{CJK_CLASS}])[^\\W_])+)")
+# Found in two steps, each a plain character class (C speed, 2.3x faster on the corpus than one
+# pattern with a look-ahead per character): maximal letter/digit runs, then, in a run that is
+# not ASCII, its CJK and other parts. CJK letters only: the ranges hold a few symbols (e.g.
+# the katakana middle dot), which the first step has already dropped.
+_WORD_RE = re.compile(r"[^\W_]+")
+_SPLIT_RE = re.compile(f"([{CJK_CLASS}]+)|([^{CJK_CLASS}]+)")
 _CJK_RE = re.compile(f"[{CJK_CLASS}]")
 
 
@@ -118,11 +122,16 @@ class Run:
 
 
 def runs(folded: str) -> Iterator[Run]:
-    for m in _RUN_RE.finditer(folded):
-        if m.group(1):
-            yield Run(m.group(1), True, m.start())
-        else:
-            yield Run(m.group(2)[:MAX_TOKEN], False, m.start())
+    for m in _WORD_RE.finditer(folded):
+        w = m.group()
+        if w.isascii():
+            yield Run(w[:MAX_TOKEN], False, m.start())
+            continue
+        for part in _SPLIT_RE.finditer(w):
+            if part.group(1):
+                yield Run(part.group(1), True, m.start() + part.start())
+            else:
+                yield Run(part.group(2)[:MAX_TOKEN], False, m.start() + part.start())
 
 
 def run_tokens(run: Run, trailing: bool = True) -> list[str]:
@@ -144,15 +153,18 @@ def tokens(text: str, *, folded: bool = False) -> list[str]:
     f = text if folded else fold(text)
     out: list[str] = []
     append, extend = out.append, out.extend
-    for m in _RUN_RE.finditer(f):
-        t = m.group(1)
-        if t is None:
-            append(m.group(2)[:MAX_TOKEN])
-        elif len(t) == 1:
-            append(t)
-        else:
-            extend([t[i:i + 2] for i in range(len(t) - 1)])
-            append(t[-1])
+    for w in _WORD_RE.findall(f):
+        if w.isascii():  # most words of a technical text: one Latin/digit term
+            append(w[:MAX_TOKEN])
+            continue
+        for t, other in _SPLIT_RE.findall(w):
+            if other:
+                append(other[:MAX_TOKEN])
+            elif len(t) == 1:
+                append(t)
+            else:
+                extend(map(str.__add__, t[:-1], t[1:]))  # the bigrams, without a Python-level loop
+                append(t[-1])
     return out
 
 

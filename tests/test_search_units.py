@@ -147,3 +147,28 @@ def _tiny_pdf(text: str) -> bytes:
         out.write(f"{off:010d} 00000 n \n".encode())
     out.write(f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
     return out.getvalue()
+
+
+def test_tokens_and_runs_equal_the_one_pattern_definition():
+    """tokens() and runs() split in two fast steps; this is the definition they must equal: one
+    pattern, a run of CJK letters or a run of other letters/digits (random mixed-script texts,
+    with kana, hangul, fullwidth forms, radicals, digits of other scripts, underscores)."""
+    import random
+    import re
+    from search.analysis import CJK_CLASS, MAX_TOKEN, runs
+    one = re.compile(f"((?:(?=[{CJK_CLASS}])[^\\W_])+)|((?:(?![{CJK_CLASS}])[^\\W_])+)")
+
+    def reference(folded: str) -> list[tuple[str, bool, int]]:
+        return [(m.group(1), True, m.start()) if m.group(1) else (m.group(2)[:MAX_TOKEN], False, m.start())
+                for m in one.finditer(folded)]
+
+    rnd = random.Random(7)
+    alphabet = "ab1_ Z中文・ー　ｱｲ가나ÄöΣς\u0130ﾞ٣١𠀀-,.\u3007々〆\u30fb\u2ed4Ⅻ" + "x" * 5
+    for _ in range(5000):
+        text = fold("".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40))) + "y" * rnd.choice((0, 70)))
+        ref = reference(text)
+        assert [(r.text, r.cjk, r.start) for r in runs(text)] == ref, text
+        expected = []
+        for t, cjk, _ in ref:
+            expected += ([t] if len(t) == 1 else [t[i:i + 2] for i in range(len(t) - 1)] + [t[-1]]) if cjk else [t]
+        assert tokens(text, folded=True) == expected, text
