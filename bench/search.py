@@ -425,14 +425,16 @@ def measure(run: Run, engine: str, n_queries: int, rum: bool = True) -> dict:
             get(port, run.token, w)
         out = {}
         for kind, params in workloads(n_queries, codes).items():
-            times, totals = [], []
+            times, totals, more_than = [], [], 0
             cpu0 = cpu_seconds(proc.pid)
             for p in params:
                 ms, body = get(port, run.token, p)
                 times.append(ms)
                 totals.append(body["total"])
+                more_than += body.get("total_exact", True) is False  # the common-query rule's "more than"
             out[kind] = {"p50": pct(times, 50), "p95": pct(times, 95), "total": statistics.mean(totals),
-                         "cpu_ms": (cpu_seconds(proc.pid) - cpu0) * 1000 / len(params)}
+                         "cpu_ms": (cpu_seconds(proc.pid) - cpu0) * 1000 / len(params),
+                         "more_than": more_than / len(params)}
         return {"kinds": out, "rss_start_mb": rss_start, "rss_peak_mb": rss_mb(proc.pid, "VmHWM"),
                 "rss_end_mb": rss_mb(proc.pid)}
     finally:
@@ -535,15 +537,24 @@ def snapshot(run: Run, dest: Path) -> Path:
 NAMES = {"sqlite": "SQLite FTS5", "postgresql": "PostgreSQL", "whoosh": "Whoosh", "tantivy": "tantivy"}
 
 
+def more_than(kinds: dict) -> str:
+    """'0 / 0 / 30 %': the common-query rule's share per word kind ('' for runs before it)."""
+    if "more_than" not in kinds["one word"]:
+        return ""
+    return " / ".join(f"{kinds[x]['more_than'] * 100:.0f}" for x in KINDS[:3]) + " %"
+
+
 def table(records: list[dict]) -> str:
     """The README table: one row per engine and size."""
     lines = ["Per query kind: p50 / p95 in ms over HTTP (gunicorn, 1 worker), in brackets the server's CPU ms "
              "per query (less disturbed by other jobs). One-word hits: mean `total` (latest versions only). Load: "
-             "versions/s of the bulk import into that database (Whoosh, tantivy: their rebuild from the stored texts).",
+             "versions/s of the bulk import into that database (Whoosh, tantivy: their rebuild from the stored texts). "
+             "'More than': the share of one-word / two-word / phrase queries answered by the common-query rule "
+             "(search/common.py: newest matches, total 'more than 1,000').",
              "",
              "| engine | versions | one word | two words | phrase | filtered | "
-             "one-word hits | index | load | server RSS start/peak |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "one-word hits | 'more than' | index | load | server RSS start/peak |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     order = {"sqlite": 0, "postgresql": 1, "tantivy": 2, "whoosh": 3}
     for r in sorted(records, key=lambda r: (order.get(r["engine"], 9), r["versions"])):
         name = NAMES.get(r["engine"], r["engine"])
@@ -556,7 +567,7 @@ def table(records: list[dict]) -> str:
                  for x in KINDS]
         rate = "" if r.get("rate") is None else f"{r['rate']:.0f}/s" + (" (rebuild)" if r["rate_kind"] == "rebuild" else "")
         lines.append(f"| {name} | {r['versions']:,} | " + " | ".join(cells) +
-                     f" | {k['one word']['total']:,.0f} | {r['index_bytes'] / 1e6:,.0f} MB | {rate} | "
+                     f" | {k['one word']['total']:,.0f} | {more_than(k)} | {r['index_bytes'] / 1e6:,.0f} MB | {rate} | "
                      f"{r['rss_start_mb']:.0f} / {r['rss_peak_mb']:.0f} MB |")
     return "\n".join(lines)
 
