@@ -1,4 +1,4 @@
-"""The common-query rule, one for every database engine (SQLite FTS5 and PostgreSQL).
+"""The common-query rule: what a search shows when its words are in very many versions.
 
 A query whose words occur in more than COMMON versions (some phrases match 30-100 % of a
 200,000-version archive) is not ranked by relevance: ranking reads every match (bm25's idf

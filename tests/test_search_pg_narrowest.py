@@ -70,7 +70,7 @@ def test_answers_do_not_depend_on_which_word_is_read(app, actions, uploaded, mon
     ranked = [actions.search(q=q, limit=5)["hits"] for q in queries]
     totals = [actions.search(q=q)["total"] for q in queries]
     # Statistics that say the opposite: the common word is read instead.
-    monkeypatch.setattr(pg_rum, "term_shares", lambda: ({"罕见": 0.9, "通用": 0.01}, 0.001, 40.0, 20.0))
+    monkeypatch.setattr(pg_rum, "term_shares", lambda: ({"罕见": 0.9, "通用": 0.01}, 0.001))
     assert [actions.search(q=q)["total"] for q in queries] == totals
     for q, before in zip(queries, ranked):
         after = actions.search(q=q, limit=5)["hits"]
@@ -79,7 +79,7 @@ def test_answers_do_not_depend_on_which_word_is_read(app, actions, uploaded, mon
 
 def test_without_statistics_the_first_word_is_read(app, actions, uploaded, monkeypatch):
     """A table not yet analysed lists no lexemes: every word looks alike and the first is read."""
-    monkeypatch.setattr(pg_rum, "term_shares", lambda: ({}, 1.0, 40.0, 20.0))
+    monkeypatch.setattr(pg_rum, "term_shares", lambda: ({}, 1.0))
     hits, streamed = _streamed(app, actions, "通用 罕见")
     assert hits == {uploaded[3], uploaded[7]}
     assert streamed and all("通用" in s and "罕见" not in s for s in streamed)

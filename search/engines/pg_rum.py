@@ -82,37 +82,30 @@ def rank_tsquery(leaves) -> str:
     return " | ".join(one(leaf) for leaf in leaves)
 
 
-def term_shares() -> tuple[dict[str, float], float, float, float]:
-    """({term: share of chunks holding it}, the share assumed for a term not listed, the chunk
-    rows of both tables, the versions' rows): the planner's statistics of both chunk tables (their most common
-    lexemes, kept by ANALYZE), weighted by the tables' row counts; read once per STATS_TTL_S
-    per app. A term a table does not list counts there as its least common listed one. Without
+def term_shares() -> tuple[dict[str, float], float]:
+    """({term: share of chunks holding it}, the share assumed for a term not listed): the
+    planner's statistics of both chunk tables (their most common lexemes, kept by ANALYZE),
+    weighted by the tables' row counts; read once per STATS_TTL_S per app. A term a table does not list counts there as its least common listed one. Without
     statistics every term looks alike (1.0)."""
     cached = current_app.extensions.get(STATS_KEY)
     if cached is not None and time.monotonic() - cached[0] < STATS_TTL_S:
         return cached[1]
-    s = db.session()
-    rows = s.execute(text(
+    rows = db.session().execute(text(
         "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, greatest(c.reltuples, 0) "
         "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = "
         "current_schema()::regnamespace WHERE s.schemaname = current_schema() "
         "AND s.tablename IN ('search_chunks', 'search_chunks_recent') AND s.attname = 'tsv'")).all()
-    sizes = dict(s.execute(text("SELECT relname, greatest(reltuples, 0) FROM pg_class WHERE relnamespace = "
-                                "current_schema()::regnamespace AND relkind = 'r' AND relname IN "
-                                "('search_chunks', 'search_chunks_recent', 'versions')")).all())
-    chunk_rows = sizes.get("search_chunks", 0.0) + sizes.get("search_chunks_recent", 0.0)
-    version_rows = float(sizes.get("versions", 0.0))
     tables = []  # ({term: share}, least listed share, rows)
     for elems, freqs, n in rows:
         if elems and n:
             listed = dict(zip(elems, freqs[:len(elems)]))  # then three more: min, max, nulls
             tables.append((listed, min(listed.values()), n))
-    found: tuple[dict[str, float], float, float, float] = ({}, 1.0, float(chunk_rows), version_rows)
+    found: tuple[dict[str, float], float] = ({}, 1.0)
     if tables:
         total = sum(n for _, _, n in tables)
         terms = set().union(*(listed for listed, _, _ in tables))
         found = ({t: sum(listed.get(t, least) * n for listed, least, n in tables) / total for t in terms},
-                 sum(least * n for _, least, n in tables) / total, float(chunk_rows), version_rows)
+                 sum(least * n for _, least, n in tables) / total)
     current_app.extensions[STATS_KEY] = (time.monotonic(), found)
     return found
 
@@ -131,16 +124,8 @@ def narrowest(options: list[tuple[str, list]]) -> str:
     """Of the required words [(tsquery, its leaves)], the tsquery expected to match the fewest
     chunks (term_shares). The ranked scan reads that word's chunks only: a common word beside
     a rare one would make it rank nearly every chunk."""
-    shares, unlisted, _, _ = term_shares()
+    shares, unlisted = term_shares()
     return min(options, key=lambda o: _share(o[1], shares, unlisted))[0]
-
-
-def estimated_matches(options: list[tuple[str, list]]) -> float:
-    """How many versions may match: the chunks the narrowest of the required words is expected
-    to match, at most every version (an upper bound: every match holds that word);
-    search/common.py's test of a common query on PostgreSQL."""
-    shares, unlisted, chunk_rows, version_rows = term_shares()
-    return min(min(_share(o[1], shares, unlisted) for o in options) * chunk_rows, version_rows)
 
 
 def search(user, qany, leaves, extra: list, matching, chunks, filters, limit: int, offset: int,
