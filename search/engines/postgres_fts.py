@@ -160,7 +160,7 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
     visible, filtered versions, then ranked. Totals are exact: the common-query rule
     (search/common.py) is SQLite's only. Measured at 200,000 versions, the newest-first walk
     it needs costs more here than ranking (each candidate's chunks read from the table: about
-    25 µs a version, so 350 ms for a word in 10 % of the versions).
+    30 µs a version, so 350 ms for a word in 10 % of the versions).
 
     The chunks are joined to versions/deliverables/projects *before* ranking, so the
     planner can start from a narrow filter (project, phase, document) and ts_rank only
@@ -188,10 +188,11 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
         matching = intersect(*required) if len(required) > 1 else select(required[0].subquery().c.version_id)
         if excluded:
             matching = except_(matching, *excluded)
-    words = [(_any(_leaves(n)), _leaves(n)) for n in q.required]  # each required word: (tsquery, leaves)
     # The chunks that are ranked: with several required words, those of the narrowest one only
-    # (pg_rum.narrowest); the other words are checked per version by `extra`.
-    qstream = None if simple else cast(bindparam("qstream", pg_rum.narrowest(words)), TSQUERY)
+    # (pg_rum.narrowest over each required word's (tsquery, leaves)); the others are checked
+    # per version by `extra`.
+    qstream = None if simple else cast(bindparam("qstream", pg_rum.narrowest(
+        [(_any(_leaves(n)), _leaves(n)) for n in q.required])), TSQUERY)
     if pg_rum.use_rum():
         return pg_rum.search(user, qany, positives, extra, matching, CHUNKS, filters, limit, offset, all_versions,
                              qstream)
@@ -205,4 +206,3 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
                      .limit(limit).offset(offset)).all()
     total = rows[0].total if rows else s.scalar(select(func.count()).select_from(matched))
     return total, [(r.id, r.score) for r in rows]
-
