@@ -29,8 +29,8 @@ FILE_ENGINES = ("whoosh", "tantivy")  # indexes in HANDOVER_DATA, rebuilt by `fl
 
 @dataclass
 class Result:
-    """A page of hits. `total_exact` is False when `total` is a lower bound: the database engines'
-    rule for very common queries (search/common.py: more than CAP)."""
+    """A page of hits. `total_exact` is False when `total` is a lower bound: SQLite FTS5's rule
+    for very common queries (search/common.py: more than CAP)."""
     total: int
     hits: list[dict] = field(default_factory=list)
     total_exact: bool = True

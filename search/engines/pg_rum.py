@@ -85,8 +85,9 @@ def rank_tsquery(leaves) -> str:
 def term_shares() -> tuple[dict[str, float], float]:
     """({term: share of chunks holding it}, the share assumed for a term not listed): the
     planner's statistics of both chunk tables (their most common lexemes, kept by ANALYZE),
-    weighted by the tables' row counts; read once per STATS_TTL_S per app. A term a table does not list counts there as its least common listed one. Without
-    statistics every term looks alike (1.0)."""
+    weighted by the tables' row counts; read once per STATS_TTL_S per app. A term a table does
+    not list counts there as its least common listed one. Without statistics every term looks
+    alike (1.0)."""
     cached = current_app.extensions.get(STATS_KEY)
     if cached is not None and time.monotonic() - cached[0] < STATS_TTL_S:
         return cached[1]
@@ -128,17 +129,17 @@ def narrowest(options: list[tuple[str, list]]) -> str:
     return min(options, key=lambda o: _share(o[1], shares, unlisted))[0]
 
 
-def search(user, qany, leaves, extra: list, matching, chunks, filters, limit: int, offset: int,
-           all_versions: bool, qstream=None):
+def search(user, qany, qstream, leaves, extra: list, matching, chunks, filters, limit: int, offset: int,
+           all_versions: bool):
     """(total, [(version id, rank)]) ranked by the RUM index's distance (rank = 1 / distance).
 
     `qany` (a tsquery expression of every positive leaf) is the match, `leaves` those leaves
     (rank_tsquery orders by them); `extra` holds the per-version conditions of multi-word and
     excluded terms, `matching` the matching version ids as one select (postgres_fts builds
-    all four); `qstream` (default qany) the chunks the ranked scan reads: with several
-    required words, the narrowest one (narrowest()), the others checked per version by
-    `extra`, so a version ranks by its best chunk among those holding that word. A query with a filter (project, phase,
-    status, document) ranks its few versions in one statement (_filter_first); without one
+    all four); `qstream` the chunks the ranked scan reads: qany, or with several required
+    words the narrowest one (narrowest()), the others checked per version by `extra`, so a
+    version ranks by its best chunk among those holding that word. A query with a filter
+    (project, phase, status, document) ranks its few versions in one statement (_filter_first); without one
     the page comes from the index in rank order (_page_from_index) and the total from _count."""
     qrank = cast(bindparam("qrank", rank_tsquery(leaves)), TSQUERY)
     if filters.project_id is not None or filters.phase or filters.status or filters.document_key:
@@ -148,13 +149,12 @@ def search(user, qany, leaves, extra: list, matching, chunks, filters, limit: in
     def visible(stmt, vid, *more):  # the matched ids `vid` the user may see (scope.visible_matches)
         return visible_matches(stmt, vid, user, filters, all_versions).where(*more)
     return (_count(visible, matching),
-            _page_from_index(lambda stmt, vid: visible(stmt, vid, *extra), qstream if qstream is not None else qany,
-                             qrank, limit, offset))
+            _page_from_index(lambda stmt, vid: visible(stmt, vid, *extra), qstream, qrank, limit, offset))
 
 
 def _ranked_chunks(s, qstream, qrank):
-    """(version id, distance) of every chunk matching `qstream`, best first: the RUM index's ordered scan
-    of search_chunks (a server-side cursor: only what is read is fetched) merged with the few
+    """(version id, distance) of every chunk matching `qstream`, best first: the RUM index's
+    ordered scan of search_chunks (a server-side cursor: only what is read is fetched) merged with the few
     chunks still in search_chunks_recent, ranked one by one by the same distance. The view over
     both tables is not used here: the planner would rank every match above the union instead
     of reading the index in order. It also prefers a bitmap scan plus a sort when it expects

@@ -191,12 +191,12 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
     # The chunks that are ranked: with several required words, those of the narrowest one only
     # (pg_rum.narrowest over each required word's (tsquery, leaves)); the others are checked
     # per version by `extra`.
-    qstream = None if simple else cast(bindparam("qstream", pg_rum.narrowest(
+    qstream = qany if simple else cast(bindparam("qstream", pg_rum.narrowest(
         [(_any(_leaves(n)), _leaves(n)) for n in q.required])), TSQUERY)
     if pg_rum.use_rum():
-        return pg_rum.search(user, qany, positives, extra, matching, CHUNKS, filters, limit, offset, all_versions,
-                             qstream)
-    conds = conditions(user, filters, all_versions) + extra + [CHUNKS.c.tsv.op("@@")(qany if simple else qstream)]
+        return pg_rum.search(user, qany, qstream, positives, extra, matching, CHUNKS, filters, limit, offset,
+                             all_versions)
+    conds = conditions(user, filters, all_versions) + extra + [CHUNKS.c.tsv.op("@@")(qstream)]
     score = func.sum(func.ts_rank(CHUNKS.c.tsv, qany)).label("score")
     matched = join_versions(select(Version.id, Version.created_at, score)
                             .select_from(CHUNKS).join(Version, Version.id == CHUNKS.c.version_id)

@@ -3,8 +3,8 @@
 Rows are written in the caller's transaction. Deleting from a contentless table needs
 the indexed values, which we recompute from search_texts (the analysis is deterministic).
 Ranking: bm25 (file-name matches weigh double), then newest; totals exact. Except for a
-common query (search/common.py, the rule of every database engine), whose words occur in more
-than COMMON versions: bm25 there costs two passes over every match (its idf is one), so such a
+common query (the common-query rule, search/common.py), whose words occur in more than COMMON
+versions: bm25 there costs two passes over every match (its idf is one), so such a
 query shows the newest visible matches, file-name matches first, counted up to CAP:
 _search_common.
 """
@@ -153,8 +153,8 @@ def _search_in_project(user, match: str, filters, limit: int, offset: int, all_v
 
 def _in_name(q: Query, match: str, ids: list[int]) -> set[int]:
     """Which of `ids` match in their name: FTS5 over their id range when they lie close together
-    (the newest matches of a common query), else their stored names (_name_matches) rather than
-    FTS5 over a range that holds most of the index (common.name_matches)."""
+    (the newest matches of a common query), else their stored names (common.name_matches) rather
+    than FTS5 over a range that holds most of the index."""
     s = db.session()
     lo, hi = min(ids), max(ids)
     if hi - lo < NAME_SPAN * len(ids):
