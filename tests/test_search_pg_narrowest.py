@@ -1,5 +1,5 @@
-"""PostgreSQL, RUM path: a query of several words reads the ranked chunks of its narrowest word
-only (pg_rum.narrowest, from the planner's lexeme statistics), the other words checked per
+"""PostgreSQL: a query of several words ranks the chunks of its narrowest word only, by that
+word (pg_rum.narrowest, from the planner's lexeme statistics), the other words checked per
 version. Same answers whichever word is read, including a version whose words lie in different
 chunks (one in the file name, one in the body). PostgreSQL only."""
 from __future__ import annotations
@@ -39,13 +39,14 @@ def uploaded(app, actions):
 
 
 def _streamed(app, actions, q: str) -> tuple[set[int], list[str]]:
-    """The hits of `q` and the tsquery the ranked scan of search_chunks read (qstream)."""
+    """The hits of `q` and the tsqueries the ranking read chunks by: qstream (the chunks ranked,
+    by the ordered scan or one by one) and qrank (what they are ranked by)."""
     seen: list[str] = []
     engine = app.extensions["handover.db"].kw["bind"]
 
     def spy(conn, cursor, statement, params, context, many):
-        if "FROM search_chunks " in statement and "ORDER BY" in statement and isinstance(params, dict):
-            seen.append(params.get("qstream") or params.get("qany"))
+        if isinstance(params, dict) and "qrank" in params:
+            seen.extend(p for p in (params.get("qstream"), params["qrank"]) if p)
     event.listen(engine, "before_cursor_execute", spy)
     try:
         return version_ids(actions.search(q=q, limit=50)), seen
@@ -83,3 +84,43 @@ def test_without_statistics_the_first_word_is_read(app, actions, uploaded, monke
     hits, streamed = _streamed(app, actions, "通用 罕见")
     assert hits == {uploaded[3], uploaded[7]}
     assert streamed and all("通用" in s and "罕见" not in s for s in streamed)
+
+
+def test_ranking_leaves_out_terms_of_nearly_every_chunk(monkeypatch):
+    """rank_tsquery: the narrowest word's leaves, each by its terms joined by &, without the
+    terms in UBIQUITOUS of the chunks (they cost the most positions and tell nothing apart),
+    but never without the leaf's rarest term; a lone prefix term stays a prefix."""
+    from search.query_syntax import parse
+    shares = {"nebula": 0.5, "graph": 0.49, "数据": 0.53, "图数": 0.19, "据库": 0.34}
+    monkeypatch.setattr(pg_rum, "term_shares", lambda: (shares, 0.01))
+    rank = lambda q: pg_rum.rank_tsquery(parse(q).positive_leaves())  # noqa: E731
+    assert rank('"图数据库"') == "('图数' & '据库')"
+    assert rank('"nebula graph"') == "('graph')", "all ubiquitous: the rarest ranks"
+    assert rank("图数据库 OR nebula") == "('图数' & '据库') | ('nebula')"
+    assert rank("罕见词") == "('罕见' & '见词')", "unlisted terms are rare"
+    assert rank("边") == "('边':*)"
+    assert rank('"点 和 边"') == "('点' & '和')", "a prefix term does not rank beside others"
+
+
+@pytest.mark.parametrize("listed, rank_listed", [(pg_rum.LISTED, pg_rum.RANK_LISTED), (pg_rum.LISTED, 0), (0, 0)])
+def test_every_way_to_rank_several_words_gives_the_same_page(app, actions, uploaded, monkeypatch, listed,
+                                                             rank_listed):
+    """A query of several words: its visible matches listed once and ranked one by one
+    (_rank_listed), listed and read from the ordered scan, or not listed (more than LISTED:
+    each batch checked by a query) give the same total, hits and order."""
+    queries = ["通用 说明", "通用 -罕见", "说明 通用 OR 罕见"]
+    expected = [actions.search(q=q, limit=7, offset=2) for q in queries]
+    monkeypatch.setattr(pg_rum, "LISTED", listed)
+    monkeypatch.setattr(pg_rum, "RANK_LISTED", rank_listed)
+    for q, before in zip(queries, expected):
+        after = actions.search(q=q, limit=7, offset=2)
+        assert after["total"] == before["total"] == (18 if "-" in q else 20), q
+        assert [h["version_id"] for h in after["hits"]] == [h["version_id"] for h in before["hits"]], q
+
+
+def test_a_query_nothing_matches_reads_no_ranked_chunk(app, actions, uploaded):
+    """The total is counted first: nothing matches, nothing is ranked."""
+    hits, streamed = _streamed(app, actions, '"罕见 通用"')
+    assert hits == set() and streamed == []
+    hits, streamed = _streamed(app, actions, "没有的词")
+    assert hits == set() and streamed == []
