@@ -76,6 +76,8 @@ def _render(text: str, start: int, end: int, spans, origin: int = 0) -> str:
         if e <= pos or s >= end:
             continue
         s, e = max(s, pos), min(e, end)
+        if s >= e:  # inside a span already marked (overlapping words): no empty mark
+            continue
         out.append(_esc(text[pos:s]))
         out.append("<mark>" + _esc(text[s:e]) + "</mark>")
         pos = e
@@ -88,15 +90,41 @@ def _esc(s: str) -> str:
     return escape(_SPACE.sub(" ", s), quote=True)
 
 
+def _first_window(folded: str, leaf: Leaf, opening: int) -> tuple[int, list[tuple[int, int, int]]]:
+    """(window start, spans in the window) for one leaf: the window of its first match, as
+    _best_window finds it (every window holds one distinct word), without matching the rest
+    of the text (a word of every paragraph has hundreds of matches in a long text)."""
+    pat = leaf_pattern(leaf)
+    spans: list[tuple[int, int, int]] = []
+    start = end = 0
+    for m in (pat.finditer(folded) if pat is not None else ()):
+        if m.end() == m.start():
+            break
+        if not spans:
+            start = max(0, m.start() - LEAD)
+            if start < opening <= m.start():
+                start = opening  # the window's lead-in would show front matter
+            end = start + WINDOW
+        elif m.start() >= end:
+            break
+        spans.append((m.start(), m.end(), 0))
+    return start, spans
+
+
 def make_snippet(body: str, name: str, leaves: list[Leaf]) -> str:
     """HTML snippet of `body` (or of `name` when the body has no match)."""
     folded = fold(body)
     if len(folded) != len(body):  # stored text is NFKC already; be safe if not
         body = folded
-    spans = _spans(folded, leaves)
     # The text's opening: after a YAML front matter block and the blank space that follows.
     opening = front_matter_end(body)
     opening += len(body[opening:opening + 1000]) - len(body[opening:opening + 1000].lstrip())
+    if len(leaves) == 1:  # the usual query: only its first window is matched
+        start, spans = _first_window(folded, leaves[0], opening)
+        if spans:
+            return _render(body, start, min(len(body), start + WINDOW), spans, origin=opening)
+    else:
+        spans = _spans(folded, leaves)
     if spans:
         start = _best_window(spans)
         if start < opening <= min(s for s, _e, _k in spans if s >= start):

@@ -86,6 +86,20 @@ def test_snippet_marks_and_escapes():
     assert "<mark>" not in make_snippet("graphs and nebulagraph", "x", parse("graph").positive_leaves())
 
 
+@pytest.mark.parametrize("q", ["数据", "nebula", '"nebula graph"', "图数据库", "点", '"meta 服务"', "v2", "的", "缺席词"])
+def test_one_word_snippet_matches_only_its_first_window_and_shows_the_same(q):
+    """make_snippet, one word: only the first window is matched (_first_window); the snippet
+    is the one the general path gives (the same leaf twice goes through _spans and
+    _best_window), for real texts, with and without front matter."""
+    from pathlib import Path
+    corpus = sorted((Path(__file__).parent / "corpus" / "nebula-docs-cn").rglob("*.md"))[:60]
+    leaf = parse(q).positive_leaves()[0]
+    for path in corpus:
+        body = unicodedata.normalize("NFKC", path.read_text(encoding="utf-8"))
+        for text in (body, "---\ntitle: 数据 nebula\n---\n\n" + body):
+            assert make_snippet(text, path.name, [leaf]) == make_snippet(text, path.name, [leaf, leaf]), path
+
+
 def test_extract_docx_body_tables_headers_footers(tmp_path):
     p = tmp_path / "a.docx"
     p.write_bytes(make_docx(["正文段落"], table=[["表格单元", "Cell"]], header="页眉文字", footer="页脚文字"))
