@@ -10,7 +10,7 @@ import pytest
 from core.errors import UserValueError
 from search import extract
 from search.analysis import fold, tokens
-from search.engines.postgres_fts import MAX_PER_TERM, chunks, leaf_tsquery, tsvector_literal
+from search.engines.postgres_fts import MAX_PER_TERM, chunks, leaf_tsquery, tsvector_literal, tsvector_text
 from search.engines.sqlite_fts import compile_match
 from search.query_syntax import AnyOf, Leaf, parse
 from search.snippet import make_snippet
@@ -63,6 +63,7 @@ def test_tsquery_and_tsvector_literals():
     assert leaf_tsquery(Leaf(("集成", "成测", "测试"))) == "('集成' <-> '成测' <-> '测试')"
     assert leaf_tsquery(Leaf(("abc", "的"), prefix=True)) == "('abc' <-> '的':*)"
     assert tsvector_literal(["a", "b", "a"]) == "'a':1,3 'b':2"
+    assert tsvector_text(["a", "b", "a"]) == "'a':1 'b':2 'a':3"
 
 
 def test_chunks_respect_tsvector_limits_and_overlap():
