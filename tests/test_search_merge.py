@@ -132,7 +132,8 @@ def _shape(app) -> dict:
 def test_bulk_merge_rebuilds_the_table_and_changes_no_answer(app, actions, uploaded, monkeypatch):
     """A large recent table is moved by a rebuild: every chunk ends in search_chunks once, with
     the same bytes; indexes (RUM or GIN), constraint names, the foreign key and the view are as
-    before, and search answers and later uploads and merges work as before."""
+    before, the recent table is vacuumed, and search answers and later uploads and merges work
+    as before."""
     with app.app_context():
         pg_merge.merge_batch(5)  # both tables hold chunks: the rebuild must keep the main ones
         db.session().commit()
@@ -148,6 +149,9 @@ def test_bulk_merge_rebuilds_the_table_and_changes_no_answer(app, actions, uploa
             "SELECT version_id, chunk, md5(tsv::text) FROM search_chunks")).all())
     assert keys_after == keys_before and _counts(app) == (0, len(keys_before))
     assert _shape(app) == shape
+    with app.app_context():  # the moved rows are vacuumed away (vacuum_recent), not left to autovacuum
+        assert db.session().scalar(text("SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL "
+                                        "FROM pg_stat_user_tables WHERE relname = 'search_chunks_recent'"))
     assert _answers(actions) == before
     docs = uploaded
     v = actions.upload(docs[list(docs)[0]], "巡检记录：重建之后的新版本", "重建后.md")

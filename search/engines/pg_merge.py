@@ -17,7 +17,8 @@ index's inserts are bound by the WAL (1.2 GB for 1,000 chunks, measured). Then t
 rebuilds instead (bulk_merge): a new table filled from both, its indexes built once (CREATE
 INDEX is about ten times faster than inserting), swapped in at the end of one transaction.
 Readers go on reading the old tables (the moved rows are deleted only at the commit) and wait
-only for the swap itself; writers wait for the whole rebuild.
+only for the swap itself; writers wait for the whole rebuild. Then the recent table is vacuumed
+(vacuum_recent), so queries no longer read the moved rows' index entries.
 """
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ def merge(budget_s: float = BUDGET_S, batch: int = BATCH) -> int:
         s.commit()
         validate_foreign_key()
         s.commit()
+        vacuum_recent()
         return moved
     moved, start = 0, time.monotonic()
     while True:
@@ -163,6 +165,16 @@ def validate_foreign_key() -> None:
     for (name,) in s.execute(text("SELECT conname FROM pg_constraint WHERE conrelid = 'search_chunks'::regclass "
                                   "AND contype = 'f' AND NOT convalidated")).all():
         s.execute(text(f"ALTER TABLE search_chunks VALIDATE CONSTRAINT {name}"))
+
+
+def vacuum_recent() -> None:
+    """VACUUM (ANALYZE) the recent table after a rebuild emptied it, on a connection of its own
+    (VACUUM runs outside a transaction). Its GIN index still lists every moved row until then,
+    and autovacuum may come much later: measured at 200,000 versions, 400,000 dead rows made
+    each query's look at the recent table take 22-53 ms instead of under 1 ms (one-word p50
+    156 -> 97 ms in-process); the VACUUM took 28 s, taking no lock that stops uploads or reads."""
+    with db.session().get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM (ANALYZE) search_chunks_recent"))
 
 
 def pending() -> int:
