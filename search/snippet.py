@@ -90,25 +90,23 @@ def _esc(s: str) -> str:
     return escape(_SPACE.sub(" ", s), quote=True)
 
 
-def _first_window(folded: str, leaf: Leaf, opening: int) -> tuple[int, list[tuple[int, int, int]]]:
-    """(window start, spans in the window) for one leaf: the window of its first match, as
-    _best_window finds it (every window holds one distinct word), without matching the rest
-    of the text (a word of every paragraph has hundreds of matches in a long text)."""
+def _first_spans(folded: str, leaf: Leaf, opening: int) -> list[tuple[int, int, int]]:
+    """The spans of one leaf around its first match, as far as its window can reach (even
+    when moved past front matter): every window holds one distinct word, so _best_window
+    takes the first match's. The rest of the text is not matched (a word of every paragraph
+    has hundreds of matches in a long text)."""
     pat = leaf_pattern(leaf)
     spans: list[tuple[int, int, int]] = []
-    start = end = 0
+    end = 0
     for m in (pat.finditer(folded) if pat is not None else ()):
         if m.end() == m.start():
             break
         if not spans:
-            start = max(0, m.start() - LEAD)
-            if start < opening <= m.start():
-                start = opening  # the window's lead-in would show front matter
-            end = start + WINDOW
+            end = max(m.start() - LEAD, opening) + WINDOW
         elif m.start() >= end:
             break
         spans.append((m.start(), m.end(), 0))
-    return start, spans
+    return spans
 
 
 def make_snippet(body: str, name: str, leaves: list[Leaf]) -> str:
@@ -119,12 +117,8 @@ def make_snippet(body: str, name: str, leaves: list[Leaf]) -> str:
     # The text's opening: after a YAML front matter block and the blank space that follows.
     opening = front_matter_end(body)
     opening += len(body[opening:opening + 1000]) - len(body[opening:opening + 1000].lstrip())
-    if len(leaves) == 1:  # the usual query: only its first window is matched
-        start, spans = _first_window(folded, leaves[0], opening)
-        if spans:
-            return _render(body, start, min(len(body), start + WINDOW), spans, origin=opening)
-    else:
-        spans = _spans(folded, leaves)
+    # The usual query, one word: only its first window is matched.
+    spans = _first_spans(folded, leaves[0], opening) if len(leaves) == 1 else _spans(folded, leaves)
     if spans:
         start = _best_window(spans)
         if start < opening <= min(s for s, _e, _k in spans if s >= start):

@@ -58,3 +58,12 @@ def make_docx(body: list[str], table: list[list[str]] | None = None, header: str
         if footer:
             z.writestr("word/footer1.xml", f'<w:ftr xmlns:w="{W_NS}">{_para(footer)}</w:ftr>')
     return buf.getvalue()
+
+
+def tsvector_literal(terms: list[str]) -> str:
+    """A chunk's tsvector input, grouped ('term':1,5 'other':2 ...; positions from 1): the
+    reference postgres_fts.tsvector_text's one-entry-per-term form is compared with."""
+    pos: dict[str, list[str]] = {}
+    for i, t in enumerate(terms, 1):
+        pos.setdefault(t, []).append(str(i))
+    return " ".join(f"'{t}':{','.join(p)}" for t, p in pos.items())

@@ -1,7 +1,7 @@
 """PostgreSQL search vectors: the text each chunk's tsvector is read from (postgres_fts.
 tsvector_text: one entry per term, in order, which the server merges) gives the vector of the
-grouped literal (tsvector_literal), term for term and position for position, on real Chinese
-technical Markdown and on hostile edges (other scripts, a digit-e-digit run PostgreSQL's text
+grouped literal (search_support.tsvector_literal), term for term and position for position,
+on real Chinese technical Markdown and on hostile edges (other scripts, a digit-e-digit run PostgreSQL's text
 parser would cut in two, quotes and backslashes in the text); and the engine's COPY writes
 exactly that vector for every chunk of an upload."""
 from __future__ import annotations
@@ -14,7 +14,8 @@ from sqlalchemy import text
 from conftest import BACKENDS
 from core import db
 from search.analysis import tokens
-from search.engines.postgres_fts import chunks, tsvector_literal, tsvector_text
+from search.engines.postgres_fts import chunks, tsvector_text
+from search_support import tsvector_literal
 
 CORPUS = Path(__file__).parent / "corpus"
 EDGES = ["提交 commit 18e3ea63ad65 与 7042e0a8e83d 1e5 0x1F 3.14 v2 2024年3月12日",

@@ -10,11 +10,11 @@ import pytest
 from core.errors import UserValueError
 from search import extract
 from search.analysis import fold, tokens
-from search.engines.postgres_fts import MAX_PER_TERM, chunks, leaf_tsquery, tsvector_literal, tsvector_text
+from search.engines.postgres_fts import MAX_PER_TERM, chunks, leaf_tsquery, tsvector_text
 from search.engines.sqlite_fts import compile_match
 from search.query_syntax import AnyOf, Leaf, parse
 from search.snippet import make_snippet
-from search_support import make_docx
+from search_support import make_docx, tsvector_literal
 
 
 def test_bigrams_words_and_trailing_character():

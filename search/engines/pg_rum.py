@@ -3,7 +3,7 @@
 With the `rum` extension (Debian: postgresql-15-rum) migration 0012 puts a RUM index over
 search_chunks.tsv (rum_tsvector_ops: lexeme positions stored in the index) in place of GIN.
 An unfiltered query then reads chunks from that index in rank order (ORDER BY tsv <=> query,
-through a server-side cursor, BATCH rows at a time) and stops as soon as the page is certain,
+through a server-side cursor, in growing batches) and stops as soon as the page is certain,
 instead of computing ts_rank over every matching chunk read back from the table (the GIN path
 in postgres_fts.py, used where RUM is absent or switched off). RUM ranks every match inside
 the index (no table reads), so its cost still grows with the number of matches, but slowly.

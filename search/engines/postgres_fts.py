@@ -1,14 +1,15 @@
 """PostgreSQL engine: tsvector chunks over the bigram terms, with a GIN index.
 
 The tsvector is read from our own terms (tsvector_text, written with COPY) and queries are
-cast to tsquery, so no PostgreSQL parser or dictionary touches them. A tsvector keeps at most 256 positions per term and
-positions up to 16383, so a text is cut into chunks (file name = chunk 0) that stay
-inside both limits, each overlapping the previous by OVERLAP terms so phrases that
-straddle a cut are still found. Each word of the query is checked over all of a version's
+cast to tsquery, so no PostgreSQL parser or dictionary touches them. A tsvector keeps at most
+256 positions per term and positions up to 16383, so a text is cut into chunks (file name =
+chunk 0) that stay inside both limits, each overlapping the previous by OVERLAP terms so
+phrases that straddle a cut are still found. Each word of the query is checked over all of a version's
 chunks (a semi-join per word), so 'a b' finds a in chunk 1 and b in chunk 7.
 Ranking, GIN path: the sum of ts_rank over the matching chunks (with several required words:
 the chunks holding the narrowest one, pg_rum.narrowest), by that word's terms less those
-in nearly every chunk (pg_rum.rank_tsquery), then newest; visibility and filters are joined before ranking so a filtered query ranks only what it may return. Where
+in nearly every chunk (pg_rum.rank_tsquery), then newest; visibility and filters are joined
+before ranking so a filtered query ranks only what it may return. Where
 the RUM index exists (migration 0012, the rum extension) and HANDOVER_SEARCH_RUM is on,
 search/engines/pg_rum.py ranks from the index instead (ORDER BY tsv <=> query LIMIT n).
 
@@ -18,7 +19,7 @@ cheap to insert) and moved into search_chunks (RUM or GIN) by the worker's searc
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 
 from sqlalchemy import Integer, bindparam, cast, column, except_, func, intersect, not_, select, table, text
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
@@ -63,23 +64,14 @@ def chunks(terms: list[str]) -> list[list[str]]:
 _POS = [str(i) for i in range(MAX_POS + OVERLAP + 2)]  # positions as text, made once
 
 
-def tsvector_literal(terms: list[str]) -> str:
-    """The tsvector input of a chunk, grouped: 'term':1,5 'other':2 ... (positions from 1)."""
-    pos: defaultdict[str, list[str]] = defaultdict(list)
-    for i, t in enumerate(terms, 1):
-        pos[t].append(_POS[i])
-    return " ".join(f"'{t}':{','.join(p)}" for t, p in pos.items())
-
-
 def tsvector_text(terms: list[str]) -> str:
     """The tsvector input of a chunk as written: one entry per term, in order ('a':1 'b':2
-    'a':3). The server's tsvector input merges a term's entries, so the vector equals
-    tsvector_literal's (tests/test_search_pg_vectors.py) without a Python loop grouping them,
-    and no text parser is involved. Terms are letters and digits (search.analysis), never a
-    quote or a space, at most MAX_TOKEN characters."""
-    if len(terms) < len(_POS):
-        return " ".join([f"'{t}':{p}" for t, p in zip(terms, _POS[1:])])
-    return " ".join([f"'{t}':{i}" for i, t in enumerate(terms, 1)])
+    'a':3). The server's tsvector input merges a term's entries (tests/test_search_pg_vectors.py
+    compares it with the grouped form), so no Python loop groups them and no text parser is
+    involved. Terms are letters and digits (search.analysis), never a quote or a space, at most
+    MAX_TOKEN characters."""
+    positions = _POS[1:] if len(terms) < len(_POS) else map(str, range(1, len(terms) + 1))
+    return " ".join([f"'{t}':{p}" for t, p in zip(terms, positions)])
 
 
 RECENT = "search_chunks_recent"  # new chunks, until pg_merge moves them into search_chunks
@@ -180,7 +172,8 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
             matching = except_(matching, *excluded)
     # The chunks that are ranked: with several required words, those of the narrowest one only
     # (pg_rum.narrowest over each required word's (tsquery, leaves)); the others are checked
-    # per version by `extra`. They rank by that word's rarest term(s) (pg_rum.rank_tsquery).
+    # per version by `extra`. They rank by that word's terms less the ubiquitous ones
+    # (pg_rum.rank_tsquery).
     stream, leaves = (_any(positives), positives) if simple else pg_rum.narrowest(
         [(_any(_leaves(n)), _leaves(n)) for n in q.required])
     qstream = qany if simple else cast(bindparam("qstream", stream), TSQUERY)
