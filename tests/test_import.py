@@ -170,6 +170,52 @@ def test_import_resumes_after_kill(app, world, tmp_path):
     assert [v.number for v in rows] == list(range(1, n + 1))
 
 
+def test_the_next_batch_is_stored_while_one_is_recorded(app, world, tmp_path, monkeypatch):
+    """The import's pipeline: batch 2's bytes are copied and synced while batch 1 is recorded
+    (its recording waits here until batch 2's storing has begun: run one after the other, it
+    would time out), every batch's blobs are on disk before its commit, and the versions are
+    numbered in file-date order as without the pipeline."""
+    import threading
+    from core.models import User
+    from core.storage import blob_path
+    from deliverables import version_hooks
+    from imports import run as importer
+    from imports.matching import Matcher
+    from projects.models import Project
+    tree = tmp_path / "tree"
+    for i in range(9):
+        write(tree, f"05-测试/测试报告_V1.{i}_202401{i + 1:02d}.md", f"测试报告 第 {i} 稿 " * 20)
+    stored, second_begun, seen = [], threading.Event(), []
+    store = importer._store
+
+    def spying_store(by_key, known, batch, out):
+        stored.append([it.relpath for it in batch])
+        if len(stored) == 2:
+            second_begun.set()
+        return store(by_key, known, batch, out)
+
+    def recording(versions):
+        seen.append((len(stored), all(blob_path(v.sha256).exists() for v in versions)))
+        if len(seen) == 1:
+            assert second_begun.wait(10), "batch 2 was not stored while batch 1 was recorded"
+
+    monkeypatch.setattr(importer, "_store", spying_store)
+    version_hooks.on_version_added(recording)
+    try:
+        with app.app_context():
+            s = db.session()
+            project = s.scalar(select(Project).where(Project.code == "P1"))
+            out = importer.run(project, s.get(User, world.ids["pm"]), importer.plan(tree, Matcher([])), batch_files=3)
+            s.rollback()
+    finally:
+        version_hooks._hooks.remove(recording)
+    assert len(out.placed) == 9 and not out.failed and len(stored) == 3
+    assert [ok for _, ok in seen] == [True, True, True]  # each batch's blobs were on disk first
+    rows = versions_of(app, "P1", "test_report")
+    assert [r.filename for r in rows] == [f"测试报告_V1.{i}_202401{i + 1:02d}.md" for i in range(9)]
+    assert [r.number for r in rows] == list(range(1, 10))
+
+
 # --- the ZIP page, through the worker's job ----------------------------------------------------
 
 class GbkInfo(__import__("zipfile").ZipInfo):

@@ -169,3 +169,36 @@ def test_an_upload_nobody_would_hear_of_does_not_work_out_who_may_act(app, world
         rows = db.session().execute(select(OutboxMessage.event_key, OutboxMessage.status)).all()
         db.session().rollback()
     assert rows == [(f"waiting:{second}:review", "pending")]
+
+
+def test_imported_texts_are_stored_exactly_as_extracted(app, world, tmp_path):
+    """search_texts of a batch (one COPY on PostgreSQL, an executemany elsewhere) hold each text
+    as an upload would: backslashes, '\\N', tabs, carriage returns, quotes and other scripts
+    unchanged, and searchable."""
+    from deliverables.models import Version
+    import unicodedata
+
+    from search.extract import extract
+    from search.models import SearchText
+    hostile = ("路径 C:\\temp\\new 与 \\N 以及 \\\\N；制表\t符\r\n回车；引号 'x' \"y\"；"
+               "Ελληνικά русский 한국어 日本語 emoji 🚀 markerhostilex\n")
+    tree = tmp_path / "tree"
+    write(tree, "02-需求/需求分析报告_V1.0_20240301.md", hostile)
+    write(tree, "03-设计/详细设计说明书_V1.0_20240302.md", "第二个\\文件 markersecondx")
+    r = cli(app, tree, "--project", "P1")
+    assert "placed 2, duplicates skipped 0" in r.stdout, r.stdout
+    with app.app_context():
+        s = db.session()
+        rows = s.execute(select(Version.filename, SearchText.name, SearchText.body, SearchText.status)
+                         .join(SearchText, SearchText.version_id == Version.id).order_by(Version.id)).all()
+        s.rollback()
+    expected = unicodedata.normalize("NFKC", extract(tree / "02-需求" / "需求分析报告_V1.0_20240301.md",
+                                                      "需求分析报告_V1.0_20240301.md"))  # stored as NFKC
+    assert "\\N" in expected and "\t" in expected
+    assert [(r.filename, r.status) for r in rows] == [("需求分析报告_V1.0_20240301.md", "extracted"),
+                                                      ("详细设计说明书_V1.0_20240302.md", "extracted")]
+    assert rows[0].body == expected and "需求分析报告" in rows[0].name
+    assert "第二个\\文件 markersecondx" in rows[1].body
+    for word in ("markerhostilex", "markersecondx"):
+        hits = app.test_client().get("/api/search", query_string={"q": word}, headers=world.h("pm")).get_json()
+        assert hits["total"] == 1, (word, hits)
