@@ -43,7 +43,10 @@ BATCH = 200  # chunks read from the index at first, then twice as many each time
 MAX_BATCH = 3200
 UBIQUITOUS = 0.45  # a term in this share of chunks (nearly every body chunk) does not rank (rank_tsquery)
 LISTED = 20_000  # a multi-word query's visible matches are listed once up to this many (search)
-RANK_LISTED = 300  # up to this many listed matches are ranked one by one (_rank_listed)
+# Up to this many listed matches are ranked one by one (_rank_listed). Measured in-process, 30 two-word
+# queries of the bench: 300 / 1,000 / 2,000 took 1,096-1,177 / 1,094-1,148 / 1,019-1,100 ms in all
+# at 20,000 versions, and 300 / 2,000 / 8,000 took 3,474 / 3,237 / 4,715 ms (15 queries) at 200,000.
+RANK_LISTED = 2000
 CACHE_KEY = "handover.search_rum_index"
 STATS_KEY = "handover.search_term_shares"
 STATS_TTL_S = 600.0  # the planner's statistics change slowly (autovacuum's ANALYZE)
@@ -188,13 +191,17 @@ def _rank_listed(known: dict, qstream, qrank, chunks, limit: int, offset: int) -
     version's chunks holding the narrowest word, found through the primary key, ranked by the
     same distance as the index's; best first, then newest. Cheaper than reading the narrowest
     word's chunks in rank order until enough of them belong to the few (measured at 20,000
-    versions: '数据转换 存储服务', 38 matches, 60-90 ms that way)."""
-    ids = bindparam("ids", list(known), type_=ARRAY(Integer))
-    best = db.session().execute(select(chunks.c.version_id, func.min(chunks.c.tsv.op("<=>")(qrank)))
-                                # IS TRUE: a test no index serves, so the primary key is used (the
-                                # planner expects few rows from the text index and took it instead)
-                                .where(chunks.c.version_id == func.any(ids), chunks.c.tsv.op("@@")(qstream).is_(True))
-                                .group_by(chunks.c.version_id)).all()
+    versions: '数据转换 存储服务', 38 matches, 60-90 ms that way; '数据转换 集群', 358 matches,
+    10 ms this way, about 30 ms that way: the stream evaluates the phrase 数据转换 in the index
+    for every chunk holding it)."""
+    # Each id's best distance by a subquery run per id, through the primary key. Joined as a
+    # set (version_id = ANY(ids), or a join to the list), the planner misjudged the cost of
+    # testing the vectors and, at 613 ids, scanned all 40,000 chunks at 20,000 versions,
+    # reading every vector (160-190 ms instead of about 15). IS TRUE: a test no index serves.
+    u = select(func.unnest(bindparam("ids", list(known), type_=ARRAY(Integer))).label("vid")).subquery("u")
+    d = (select(func.min(chunks.c.tsv.op("<=>")(qrank))).where(
+        chunks.c.version_id == u.c.vid, chunks.c.tsv.op("@@")(qstream).is_(True)).scalar_subquery())
+    best = [r for r in db.session().execute(select(u.c.vid, d)).all() if r[1] is not None]
     best.sort(key=lambda r: (r[1], -known[r[0]].timestamp(), -r[0]))
     return [(vid, _rank(d)) for vid, d in best[offset:offset + limit]]
 
