@@ -225,7 +225,11 @@ def _ranked_chunks(s, qstream, qrank):
     both tables is not used here: the planner would rank every match above the union instead
     of reading the index in order. It also prefers a bitmap scan plus a sort when it expects
     few matches (its estimates for tsvector matches are poor), so that is off while the
-    cursor's plan is made. Returns (iterator, cursor to close)."""
+    cursor's plan is made. Each row read costs about 13 µs: PostgreSQL computes the ORDER BY
+    expression for every row the scan returns (a hidden output column; EXPLAIN VERBOSE shows
+    it), reading the vector back from TOAST, rather than taking the index's value (1,400 rows
+    of '事务' at 20,000 versions: 19.5 ms ordered, 0.9 ms unordered). Returns (iterator,
+    cursor to close)."""
     recent = s.execute(select(RECENT.c.version_id, RECENT.c.tsv.op("<=>")(qrank).label("d"))
                        .where(RECENT.c.tsv.op("@@")(qstream))).all()
     distance = MAIN.c.tsv.op("<=>")(qrank)
