@@ -204,6 +204,8 @@ def finalise_blobs(pending: list[tuple[BinaryIO, str, str, int]]) -> list[Stored
     written, still open and locked): the same guarantees (every blob's bytes and its folder
     entry are on disk when this returns) with two syncs of the filesystem for the whole batch
     instead of two fsyncs per file. Same bytes are kept once; empty files are refused."""
+    if not pending:  # e.g. an import's batch of duplicates only: nothing to sync
+        return []
     if any(size == 0 for *_, size in pending):
         raise UserValueError("The file is empty.", "empty_file")
     for fh, *_ in pending:

@@ -215,11 +215,12 @@ def run(project: Project, user: User, items: list[Item], *, dry_run: bool = Fals
     # blobs, as a kill between a sync and its commit always could (fsck --repair), which a
     # second run finds in place.
     app = current_app._get_current_object()
+    ids = {key: d.id for key, d in by_key.items()}  # plain ints: the thread never touches ORM objects
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-store") as pool:
-        ahead = pool.submit(_store_in_context, app, by_key, known, batches[0], out) if batches else None
+        ahead = pool.submit(_store_in_context, app, ids, known, batches[0], out) if batches else None
         for k, batch in enumerate(batches):
             chosen, blobs = ahead.result()
-            ahead = (pool.submit(_store_in_context, app, by_key, known, batches[k + 1], out)
+            ahead = (pool.submit(_store_in_context, app, ids, known, batches[k + 1], out)
                      if k + 1 < len(batches) else None)
             _record(s, user, by_key, chosen, blobs, out)  # on an error, the pool's exit waits for `ahead`
             done += len(batch)
@@ -230,25 +231,27 @@ def run(project: Project, user: User, items: list[Item], *, dry_run: bool = Fals
     return out
 
 
-def _store_in_context(app, by_key: dict, known: set, batch: list[Item], out: Outcome):
-    with app.app_context():  # the blob folder comes from the app's config; no database here
-        return _store(by_key, known, batch, out)
+def _store_in_context(app, ids: dict, known: set, batch: list[Item], out: Outcome):
+    """_store in the pipeline's thread: an app context for the blob folder (the app's config);
+    no database session is used there."""
+    with app.app_context():
+        return _store(ids, known, batch, out)
 
 
-def _store(by_key: dict, known: set, batch: list[Item], out: Outcome) -> tuple[list[Item], list]:
+def _store(ids: dict[str, int], known: set, batch: list[Item], out: Outcome) -> tuple[list[Item], list]:
     """Copy one batch's new files into blobs, synced to disk together: (the files chosen, their
-    blobs). Files already a version of their deliverable (same sha256: `known`) are reported as
-    duplicates, unreadable and empty ones as failed."""
+    blobs). `ids`: deliverable id by document key. Files already a version of their deliverable
+    (same sha256: `known`) are reported as duplicates, unreadable and empty ones as failed."""
     pending, chosen = [], []
     try:
         for it in batch:
-            d = by_key[it.key]
+            did = ids[it.key]
             try:
                 fh, name, sha, size = _copy_to_temp(it.path)
             except OSError as exc:
                 out.failed.append({"file": it.relpath, "document": it.key, "reason": f"unreadable: {exc.strerror}"})
                 continue
-            if (d.id, sha) in known or size == 0:
+            if (did, sha) in known or size == 0:
                 fh.close()
                 os.unlink(name)
                 if size == 0:
@@ -256,7 +259,7 @@ def _store(by_key: dict, known: set, batch: list[Item], out: Outcome) -> tuple[l
                 else:
                     out.duplicates.append({"file": it.relpath, "document": it.key})
                 continue
-            known.add((d.id, sha))
+            known.add((did, sha))
             pending.append((fh, name, sha, size))
             chosen.append(it)
         blobs = finalise_blobs(pending)

@@ -128,7 +128,7 @@ def _insert_texts(s, rows: list[dict]) -> None:
     bulk import writes 200 texts of about 8 KB a batch; measured over 3,000 versions, the
     multi-row INSERT cost 616 ms, most of it the driver parsing one long statement a batch),
     elsewhere with one executemany."""
-    if s.get_bind().dialect.name != "postgresql":
+    if s.get_bind().dialect.driver != "psycopg":  # COPY below is psycopg 3's (core.db's PostgreSQL driver)
         s.execute(SearchText.__table__.insert(), rows)
         return
     s.flush()  # the versions the rows refer to
