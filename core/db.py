@@ -5,6 +5,7 @@ committed by the request (see app.py) and rolled back on error. Operations only 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
@@ -118,6 +119,24 @@ def next_in_sequence(column, row_id: int) -> int:
     s.execute(update(model).where(model.id == row_id).values({column.key: column + 1})
               .execution_options(synchronize_session=False))
     return s.scalar(select(column).where(model.id == row_id))
+
+
+def can_copy() -> bool:
+    """Whether copy_rows works here: PostgreSQL through psycopg 3 (make_engine's driver)."""
+    return session().get_bind().dialect.driver == "psycopg"
+
+
+def copy_rows(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """Write `rows` into `table` with one COPY on the session's connection, in its transaction
+    (psycopg 3 only: can_copy). The session is flushed first: COPY bypasses the ORM, so the
+    rows the copied ones refer to must be in the database. `rows` may be a generator: it is
+    consumed while the server reads, so the caller's work on the next row overlaps it."""
+    s = session()
+    s.flush()
+    conn = s.connection().connection.driver_connection
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def take_write_lock() -> None:

@@ -128,15 +128,11 @@ def _insert_texts(s, rows: list[dict]) -> None:
     bulk import writes 200 texts of about 8 KB a batch; measured over 3,000 versions, the
     multi-row INSERT cost 616 ms, most of it the driver parsing one long statement a batch),
     elsewhere with one executemany."""
-    if s.get_bind().dialect.driver != "psycopg":  # COPY below is psycopg 3's (core.db's PostgreSQL driver)
+    if not db.can_copy():
         s.execute(SearchText.__table__.insert(), rows)
         return
-    s.flush()  # the versions the rows refer to
     columns = ("version_id", "name", "body", "status", "error")
-    conn = s.connection().connection.driver_connection
-    with conn.cursor() as cur, cur.copy(f"COPY search_texts ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(tuple(row[c] for c in columns))
+    db.copy_rows("search_texts", columns, (tuple(row[c] for c in columns) for row in rows))
 
 
 def text_states(version_ids) -> dict[int, tuple[str, str]]:

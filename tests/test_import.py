@@ -188,11 +188,11 @@ def test_the_next_batch_is_stored_while_one_is_recorded(app, world, tmp_path, mo
     stored, second_begun, seen = [], threading.Event(), []
     store = importer._store
 
-    def spying_store(by_key, known, batch, out):
+    def spying_store(ids, known, batch, out):
         stored.append([it.relpath for it in batch])
         if len(stored) == 2:
             second_begun.set()
-        return store(by_key, known, batch, out)
+        return store(ids, known, batch, out)
 
     def recording(versions):
         seen.append((len(stored), all(blob_path(v.sha256).exists() for v in versions)))
