@@ -29,7 +29,7 @@ FILE_ENGINES = ("whoosh", "tantivy")  # indexes in HANDOVER_DATA, rebuilt by `fl
 
 @dataclass
 class Result:
-    """A page of hits. `total_exact` is False when `total` is a lower bound: SQLite FTS5's rule
+    """A page of hits. `total_exact` is False when `total` is a lower bound: the common-query rule
     for very common queries (search/common.py: more than CAP)."""
     total: int
     hits: list[dict] = field(default_factory=list)

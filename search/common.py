@@ -10,10 +10,17 @@ rather than page past CAP. A project filter never uses the rule.
 
 SQLite FTS5 applies it (sqlite_fts): it counts the versions holding every word, positions not
 checked, up to COMMON + 1 (an upper bound of the matches, never a full count), then reads the
-newest visible matches (CAP + 1) in rowid order, and page() orders and cuts them. PostgreSQL
-ranks every query: a trial of this rule there (newest visible versions first, each checked
-through the chunks' primary key), measured at 200,000 versions, cost more than ranking.
-Whoosh and tantivy rank every query.
+newest visible matches (CAP + 1) in rowid order, and page() orders and cuts them.
+
+PostgreSQL with RUM applies it too (pg_rum._search_common), from COMMON_PG chunks holding every
+word (probe: each word's terms, positions not checked, in one chunk), counted newest first in
+the newest-first index (migration 0015), which stops there; a phrase must also be in enough of
+them (its share of the newest few). The threshold is lower than SQLite's because ranking costs
+more there: RUM's ordered scan sorts every match (30-40 ms for 20,000 matching chunks at 20,000
+versions), where FTS5's bm25 over 30,000 matches fits in the 100 ms a search may take. The
+newest matches come from that index, each batch checked for visibility; when this user sees
+fewer than CAP + 1 of the WALK newest chunks, the query is ranked after all (nothing is lost,
+only the order differs). The GIN path (no rum), Whoosh and tantivy rank every query.
 """
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ from search.analysis import index_text
 from search.query_syntax import AnyOf, Query
 
 COMMON, CAP = 30_000, 1_000
+COMMON_PG = 15_000  # chunks holding every word (PostgreSQL with RUM)
 
 
 class AtLeast(int):

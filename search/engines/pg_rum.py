@@ -15,7 +15,10 @@ found in nearly every chunk (rank_tsquery), while the match is still the whole q
 filtered query (project, phase, status, document) ranks its few candidates in one statement,
 filter first; so does a query of several words with few matches (_rank_listed).
 `total` is exact: the matching version ids (set operations over index scans) counted where
-the user may see them (scope.visible_matches). New chunks wait in search_chunks_recent until
+the user may see them (scope.visible_matches), except for a common query (search/common.py:
+more than COMMON_PG chunks hold its words), which shows the newest visible matches, read from
+the second RUM index of migration 0015 (each term's chunks by version id, newest first, a
+scan that stops early) and counted up to CAP (_search_common). New chunks wait in search_chunks_recent until
 the worker's search_merge job moves them here (pg_merge.py); they are ranked by the same
 distance and merged into the index's order (_ranked_chunks).
 
@@ -29,16 +32,24 @@ import heapq
 import itertools
 import logging
 import time
+from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, cast, column, func, select, table, text
+from sqlalchemy import Integer, bindparam, cast, column, exists, func, literal, not_, select, table, text
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 
 from core import db
 from deliverables.models import Version
+from search import common as rule
+from search.models import SearchText
 from search.scope import conditions, join_versions, visible_matches
 
 INDEX = "ix_search_chunks_rum"
+NEWEST = "ix_search_chunks_newest"  # migration 0015: each term's chunks, newest version first
+NEWEST_KEY = "handover.search_newest_index"
+LAST_ID = 2147483647  # ORDER BY version_id <=| LAST_ID: the newest index's order, newest first
+SAMPLE = 256  # a phrase's density: checked on this many of the newest chunks holding its words
+WALK = 8000  # chunks the newest-first walk reads at most before the query is ranked instead
 BATCH = 200  # chunks read from the index at first, then twice as many each time, up to MAX_BATCH
 MAX_BATCH = 3200
 UBIQUITOUS = 0.45  # a term in this share of chunks (nearly every body chunk) does not rank (rank_tsquery)
@@ -76,6 +87,29 @@ def ranking_path() -> tuple[str, str]:
 
 def use_rum() -> bool:
     return ranking_path()[0] == "rum"
+
+
+def newest_index() -> bool:
+    """True when migration 0015 made the newest-first index (cached per app)."""
+    found = current_app.extensions.get(NEWEST_KEY)
+    if found is None:
+        found = current_app.extensions[NEWEST_KEY] = db.session().scalar(text(
+            "SELECT 1 FROM pg_indexes WHERE tablename = 'search_chunks' AND indexname = :i"), {"i": NEWEST}) is not None
+    return found
+
+
+@dataclass
+class Common:
+    """What the common-query rule needs of a query (postgres_fts builds it): the parsed query
+    (file-name matches), its probe (postgres_fts.probe_tsquery), the streamed word's tsquery,
+    that word's probe (what the walk reads from the index) and the checks each walked version
+    must pass [(tsquery, present?)]: the streamed word itself when its probe is wider (a phrase,
+    a prefix), the other words, the excluded ones."""
+    q: object
+    probe: str
+    stream: str
+    walk: str
+    checks: list
 
 
 def rank_tsquery(leaves) -> str:
@@ -147,7 +181,7 @@ def narrowest(options: list[tuple[str, list]]) -> tuple[str, list]:
 
 
 def search(user, qany, qstream, qrank, extra: list, matching, chunks, filters, limit: int, offset: int,
-           all_versions: bool):
+           all_versions: bool, common: Common | None = None):
     """(total, [(version id, rank)]) ranked by the RUM index's distance (rank = 1 / distance).
 
     `qany` (a tsquery expression of every positive leaf) is the match, `qrank` what the
@@ -167,6 +201,10 @@ def search(user, qany, qstream, qrank, extra: list, matching, chunks, filters, l
 
     def visible(stmt, vid, *more):  # the matched ids `vid` the user may see (scope.visible_matches)
         return visible_matches(stmt, vid, user, filters, all_versions).where(*more)
+    if common is not None and newest_index():
+        found = _search_common(visible, common, qstream, chunks, limit, offset)
+        if found is not None:
+            return found
     if extra:  # several words or an exclusion: list the visible matches once (usually few)
         known = _listed(visible, matching)
         if known is not None:
@@ -184,6 +222,123 @@ def search(user, qany, qstream, qrank, extra: list, matching, chunks, filters, l
         u = select(func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).label("vid")).subquery()
         return db.session().execute(visible(select(Version.id, Version.created_at).select_from(u), u.c.vid, *extra))
     return total, _page_from_index(lookup, qstream, qrank, limit, offset)
+
+
+def _search_common(visible, common: Common, qstream, chunks, limit: int, offset: int):
+    """A common query (search/common.py): more than rule.COMMON_PG chunks hold its words (the
+    probe, counted newest first in the newest-first index, which stops there) and, when a word
+    is a phrase, enough of them hold the phrase (_common_enough). Then the newest visible
+    matches (_newest_matches), file-name matches first, counted up to rule.CAP; None when the
+    query is not common, or when WALK chunks held fewer than CAP + 1 visible matches (this
+    user sees few of them): the caller ranks it. Ranking would read every match in RUM's
+    ordered scan; this reads about (CAP + 1) / (share visible) chunks."""
+    if not _common_enough(common, qstream):
+        return None
+    cands = _newest_matches(visible, common, qstream, chunks)
+    if cands is None:
+        return None
+    if not cands:
+        return 0, []
+    names = db.session().execute(select(SearchText.version_id, SearchText.name).where(
+        SearchText.version_id.in_([c.id for c in cands[:rule.CAP]]))).all()
+    return rule.page(cands, {vid for vid, name in names if rule.name_matches(common.q, name)}, limit, offset)
+
+
+def _in_newest_order(stmt):
+    """`stmt` over search_chunks, newest version first through the newest-first index: the
+    planner would otherwise sort a bitmap scan of every match (its estimates for tsvector
+    matches are poor). Planner switches are restored once the statement is planned."""
+    return stmt.order_by(MAIN.c.version_id.op("<=|")(literal(LAST_ID)))
+
+
+def _planned_by_index(s, stmt, **options):
+    s.execute(text("SET LOCAL enable_bitmapscan = off"))
+    s.execute(text("SET LOCAL enable_seqscan = off"))
+    try:
+        return s.execute(stmt.execution_options(**options))
+    finally:
+        s.execute(text("SET LOCAL enable_bitmapscan TO DEFAULT"))
+        s.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
+
+
+def _common_enough(common: Common, qstream) -> bool:
+    """More than rule.COMMON_PG chunks hold the words (the probe, counted in both tables, newest
+    first, up to what decides). When the streamed word is a phrase (a CJK word of three
+    characters or more is one), the phrase must be in enough of them: its share of the newest
+    SAMPLE chunks holding the words, times their count, more than COMMON_PG. A rare phrase of
+    common words is ranked, not walked: the walk checks a phrase on each chunk itself (RUM's
+    recheck, about 7 µs a chunk)."""
+    s = db.session()
+    probe = cast(bindparam("probe", common.probe), TSQUERY)
+    share = 1.0
+    if "<->" in common.stream:  # the newest SAMPLE chunks of each table
+        held = read = 0
+        for t, ordered in ((RECENT, False), (MAIN, True)):
+            sample = select(t.c.tsv).where(t.c.tsv.op("@@")(probe))
+            sample = (_in_newest_order(sample) if ordered else sample.order_by(t.c.version_id.desc())).limit(SAMPLE)
+            sample = sample.subquery()
+            h, r = _planned_by_index(s, select(func.count().filter(sample.c.tsv.op("@@")(qstream)), func.count())
+                                     .select_from(sample)).one()
+            held, read = held + h, read + r
+        if held * 4 < read:  # a phrase in under a quarter of its words' chunks: ranked
+            return False
+        share = held / read if read else 1.0
+    upto = int(rule.COMMON_PG / share) + 1
+    recent = s.scalar(select(func.count()).select_from(
+        select(RECENT.c.version_id).where(RECENT.c.tsv.op("@@")(probe)).limit(upto).subquery()))
+    newest = _in_newest_order(select(MAIN.c.version_id).where(MAIN.c.tsv.op("@@")(probe))).limit(upto)
+    return recent + _planned_by_index(s, select(func.count()).select_from(newest.subquery())).scalar() >= upto
+
+
+def _newest_matches(visible, common: Common, qstream, chunks) -> list | None:
+    """Up to CAP + 1 visible matches, newest first (rows with .id and .created_at): the streamed
+    word's chunks newest first (the newest-first index, through a server-side cursor, merged
+    with the few recent chunks), each batch's new versions checked at once for visibility and
+    for the other words (_check: one index probe per version and word). None past WALK chunks
+    read."""
+    s = db.session()
+    walk = cast(bindparam("walk", common.walk), TSQUERY)
+    recent = sorted(s.scalars(select(RECENT.c.version_id).where(RECENT.c.tsv.op("@@")(walk))), reverse=True)
+    stream = _planned_by_index(s, _in_newest_order(select(MAIN.c.version_id).where(MAIN.c.tsv.op("@@")(walk))),
+                               stream_results=True, max_row_buffer=BATCH)
+    ids = heapq.merge(recent, (r[0] for part in stream.partitions(BATCH) for r in part), reverse=True)
+    want, read, size = rule.CAP + 1, 0, BATCH
+    seen: set[int] = set()
+    found: list = []
+    try:
+        while len(found) < want:
+            if read >= WALK:
+                return None
+            batch = list(itertools.islice(ids, size))
+            if not batch:
+                break
+            read += len(batch)
+            new = [v for v in dict.fromkeys(batch) if v not in seen]
+            seen.update(new)
+            if new:
+                found += sorted(_check(visible, common, chunks, new), key=lambda r: -r.id)
+            # the next batch: what the rest should take at the rate seen so far, a fifth more
+            size = min(MAX_BATCH, max(BATCH, int((want - len(found)) * read / max(len(found), 1) * 1.2)))
+    finally:
+        stream.close()
+    return found[:want]
+
+
+def _check(visible, common: Common, chunks, ids: list[int]):
+    """(id, created_at) of those of `ids` the user may see that pass every check (Common),
+    each word tested per version through the chunks' primary key (IS TRUE: a test no index
+    serves; OFFSET 0: kept a subplan run per row, not made a semi-join over a word's every
+    chunk, 178 ms for '"nebula graph"' at 20,000 versions), on Version.id: after the joins, so
+    only the visible ones are tested (a phrase reads the chunk's vector)."""
+    u = select(func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).label("vid")).subquery("u")
+    conds = []
+    for i, (tsq, present) in enumerate(common.checks):
+        has = exists(select(literal(1)).select_from(chunks).where(
+            chunks.c.version_id == Version.id,
+            chunks.c.tsv.op("@@")(cast(bindparam(f"w{i}", tsq), TSQUERY)).is_(True)).offset(0))
+        conds.append(has if present else not_(has))
+    return db.session().execute(visible(select(Version.id, Version.created_at).select_from(u), u.c.vid,
+                                        *conds)).all()
 
 
 def _rank_listed(known: dict, qstream, qrank, chunks, limit: int, offset: int) -> list[tuple[int, float]]:

@@ -140,13 +140,30 @@ def _leaves(node) -> list[Leaf]:
     return list(node.leaves) if isinstance(node, AnyOf) else [node]
 
 
+def _probe_leaf(leaf: Leaf) -> str:
+    """A leaf's terms joined by &, positions not checked, a trailing prefix term left out
+    unless it is the only one: matches at least what the leaf matches, from the index alone
+    (the newest-first index keeps no positions)."""
+    if leaf.prefix and len(leaf.terms) == 1:
+        return f"('{leaf.terms[0]}':*)"
+    terms = leaf.terms[:-1] if leaf.prefix else leaf.terms
+    return "(" + " & ".join(f"'{t}'" for t in terms) + ")"
+
+
+def probe_tsquery(q: Query) -> str:
+    """Every required word (its alternatives joined by |) joined by &, without positions
+    and exclusions: a cheap superset of the matches within one chunk, counted to tell a common
+    query (search/common.py) from the others, as sqlite_fts.compile_probe does."""
+    return " & ".join("(" + " | ".join(_probe_leaf(l) for l in _leaves(n)) + ")" for n in q.required)
+
+
 def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool):
     """(total, [(version id, score)]): ranked from the RUM index where it is in use
     (pg_rum.search), else by the GIN path: one statement, matching chunks joined to the
-    visible, filtered versions, then ranked. Totals are exact: the common-query rule
-    (search/common.py) is SQLite's only. Measured at 200,000 versions, the newest-first walk
-    it needs costs more here than ranking (each candidate's chunks read from the table: about
-    30 µs a version, so 350 ms for a word in 10 % of the versions).
+    visible, filtered versions, then ranked; its totals are exact. The RUM path applies the
+    common-query rule (search/common.py) from COMMON_PG chunks, through the newest-first index
+    of migration 0015 (without it, each candidate's chunks were read from the table: about
+    30 µs a version, 350 ms for a word in 10 % of 200,000 versions).
 
     The chunks are joined to versions/deliverables/projects *before* ranking, so the
     planner can start from a narrow filter (project, phase, document) and ts_rank only
@@ -184,8 +201,18 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
     qstream = qany if simple else cast(bindparam("qstream", stream), TSQUERY)
     qrank = cast(bindparam("qrank", pg_rum.rank_tsquery(leaves)), TSQUERY)
     if pg_rum.use_rum():
+        # The words a version must hold besides the streamed one, checked one version at a time
+        # by the common-query path: (tsquery, present?).
+        # The walk streams the streamed word's probe (from the index alone, no phrase checked on
+        # the chunk), so the word itself is checked too when the probe is wider.
+        walk = "(" + " | ".join(_probe_leaf(l) for l in leaves) + ")"
+        checks = [] if simple else [(_any(_leaves(n)), True) for n in q.required if _any(_leaves(n)) != stream]
+        checks += [(_any(_leaves(x)), False) for x in q.excluded]
+        if any(len(l.terms) > 1 or l.prefix for l in leaves):
+            checks.insert(0, (stream, True))
+        common = pg_rum.Common(q, probe_tsquery(q), stream, walk, checks)
         return pg_rum.search(user, qany, qstream, qrank, extra, matching, CHUNKS, filters, limit, offset,
-                             all_versions)
+                             all_versions, common)
     conds = conditions(user, filters, all_versions) + extra + [CHUNKS.c.tsv.op("@@")(qstream)]
     score = func.sum(func.ts_rank(CHUNKS.c.tsv, qrank)).label("score")
     matched = join_versions(select(Version.id, Version.created_at, score)

@@ -1,0 +1,101 @@
+"""PostgreSQL's common-query path (search/common.py, pg_rum._search_common): the newest
+matches come from the newest-first index (migration 0015, merged chunks) and from the recent
+table in one order; a walk that reads more than WALK chunks ranks the query instead; a rare
+phrase of common words is ranked, not walked. PostgreSQL only (the rule's own tests,
+test_search_common_rule.py, run on both databases)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from conftest import BACKENDS
+from core import db
+from search.engines import pg_merge, pg_rum
+from search_support import version_ids
+from test_search_common_rule import common, upload_five
+
+
+@pytest.fixture(params=[b for b in BACKENDS if b == "postgresql"])
+def backend(request) -> str:
+    """This module's backend: PostgreSQL only."""
+    return request.param
+
+
+@pytest.fixture
+def docs(app, actions):
+    app.config["HANDOVER_SEARCH"] = "db"
+    return actions.deliverables()
+
+
+def test_both_chunk_tables_are_walked_newest_first(app, actions, docs, clock, monkeypatch):
+    """PostgreSQL: the newest matches come from the newest-first index (merged chunks) and from
+    the recent table, in one order; a walk that reads too many chunks ranks instead."""
+    common(monkeypatch, cap=4)
+    old = upload_five(actions, docs, clock)
+    with app.app_context():                      # the five move into search_chunks
+        while pg_merge.merge_batch():
+            pass
+        db.session().commit()
+        assert db.session().scalar(text("SELECT count(*) FROM search_chunks_recent")) == 0
+    clock.advance(minutes=1)
+    new = actions.upload(docs["implementation_methodology"], filename="n.txt", data="巡检 记录 新的")["id"]
+    r = actions.search(q="巡检 记录")
+    if not _has_newest_index(app):               # no rum on this server: the GIN path ranks
+        assert r["total"] == 6 and r["total_exact"] is True
+        return
+    assert r["total"] == 4 and r["total_exact"] is False
+    assert [h["version_id"] for h in r["hits"]] == [old[3], new, old[4], old[2]]
+    monkeypatch.setattr(pg_rum, "WALK", 1)       # too many chunks for this user: ranked, exact
+    monkeypatch.setattr(pg_rum, "BATCH", 1)
+    r = actions.search(q="巡检 记录")
+    assert r["total"] == 6 and r["total_exact"] is True
+    assert version_ids(r) == set(old) | {new}
+
+
+def _has_newest_index(app) -> bool:
+    with app.app_context():
+        return pg_rum.newest_index()
+
+
+def test_a_rare_phrase_of_common_words_is_ranked(app, actions, docs, clock, monkeypatch):
+    """Both words are in every version, the phrase in one: its share of the sample is too
+    small to walk (every chunk would be read to find it), so it is ranked, exactly."""
+    common(monkeypatch, cap=4)
+    made = upload_five(actions, docs, clock)
+    clock.advance(minutes=1)
+    odd = actions.upload(docs["implementation_methodology"], filename="x.txt", data="记录 巡检 倒序")["id"]
+    r = actions.search(q='"记录 巡检"')
+    assert version_ids(r) == {odd} and r["total"] == 1 and r["total_exact"] is True
+    walks = _spy_walks(monkeypatch)
+    r = actions.search(q='"记录 巡检"')
+    assert walks == [] and r["total"] == 1
+    r = actions.search(q="巡检 -倒序")                     # common: the exclusion is checked per version
+    assert [h["version_id"] for h in r["hits"]] == [made[3], made[4], made[2], made[1]]
+    assert r["total"] == 4 and r["total_exact"] is False and len(walks) == 1
+
+
+def test_the_walk_keeps_each_users_visibility(app, actions, docs, clock, monkeypatch):
+    common(monkeypatch, cap=10)
+    made = upload_five(actions, docs, clock)
+    with app.app_context():
+        while pg_merge.merge_batch():
+            pass
+        db.session().commit()
+    actions.sign_off(made[1])
+    walks = _spy_walks(monkeypatch)
+    assert version_ids(actions.search("client", q="巡检")) == {made[1]}
+    assert version_ids(actions.search("outsider", q="巡检")) == set()
+    r = actions.search(q="巡检 记录", limit=2, offset=2)
+    assert r["total"] == 5 and [h["version_id"] for h in r["hits"]] == [made[2], made[1]]
+    assert len(walks) == 3                                 # each of the three was walked
+
+
+def _spy_walks(monkeypatch) -> list:
+    """The calls of the newest-first walk (pg_rum._newest_matches) from now on."""
+    calls, real = [], pg_rum._newest_matches
+
+    def spy(*args):
+        calls.append(args)
+        return real(*args)
+    monkeypatch.setattr(pg_rum, "_newest_matches", spy)
+    return calls
