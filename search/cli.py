@@ -29,11 +29,16 @@ def reindex_command(which):
 
 @search_cli.command("status")
 def status_command():
-    """Print the search engine in use and, on PostgreSQL, how it ranks (RUM index or GIN)."""
+    """Print the search engine in use and, on PostgreSQL, how it ranks (RUM index or GIN) and
+    whether common queries are shown newest first (search/common.py)."""
     engine = search.engine_name()
     line = f"engine: {engine}"
     if engine == "postgresql":
         from search.engines import pg_merge, pg_rum  # PostgreSQL only
         path, why = pg_rum.ranking_path()
-        line += f"; ranking: {path} ({why}); chunks waiting for the search_merge job: {pg_merge.pending()}"
+        line += f"; ranking: {path} ({why})"
+        if path == "rum":
+            line += ("; common queries newest first (index " + pg_rum.NEWEST + ")" if pg_rum.newest_index()
+                     else "; every query ranked (no newest-first index: migration 0015)")
+        line += f"; chunks waiting for the search_merge job: {pg_merge.pending()}"
     click.echo(line)

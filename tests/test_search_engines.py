@@ -284,3 +284,4 @@ def test_ranking_path_is_visible(engine, backend, runner, app):
             rum = db.session().scalar(text("SELECT count(*) FROM pg_extension WHERE extname = 'rum'")) == 1
         expected = "rum" if rum and engine in ("db", "db-merged") else "gin"
         assert f"engine: postgresql; ranking: {expected} (" in out.output
+        assert ("common queries newest first (index ix_search_chunks_newest)" in out.output) == (expected == "rum")

@@ -99,3 +99,49 @@ def _spy_walks(monkeypatch) -> list:
         return real(*args)
     monkeypatch.setattr(pg_rum, "_newest_matches", spy)
     return calls
+
+
+def test_name_chunks_match_as_stored_names_do(app, actions, docs):
+    """The file-name test in SQL (pg_rum._in_name, on the name chunk) agrees with
+    common.name_matches on the stored names, for the cases that rule's own test lists."""
+    from search import common as rule
+    from search.engines import postgres_fts
+    from search.query_syntax import parse
+    names = ["巡检记录.txt", "x 巡检记录.txt", "Test_Plan v2.docx", "计划.txt"]
+    ids = {actions.upload(docs[key], filename=n, data="正文")["id"]: n for key, n in zip(docs, names)}
+    with app.app_context():
+        stored = dict(db.session().execute(text("SELECT version_id, name FROM search_texts")).all())
+        for q in ("巡检", '"巡检记录" OR nothing', "巡检 内容", "巡", "test plan", "test pla", "plan v2", "计划"):
+            parsed = parse(q)
+            common = pg_rum.Common(postgres_fts.every_tsquery(parsed), "", [])
+            found = pg_rum._in_name(common, postgres_fts.CHUNKS, list(ids))
+            assert found == {v for v in ids if rule.name_matches(parsed, stored[v])}, q
+
+
+def test_with_statistics_the_rule_is_decided_by_them(app, actions, docs, clock, monkeypatch):
+    """After ANALYZE the expected count comes from the planner's statistics (no count is
+    made): the common word is walked, a word the statistics put under the threshold ranked."""
+    common(monkeypatch, cap=4, threshold=3)
+    made = upload_five(actions, docs, clock)
+    clock.advance(minutes=1)
+    actions.upload(docs["implementation_methodology"], filename="y.txt", data="罕见 说明")
+    with app.app_context():
+        db.session().execute(text("ANALYZE search_chunks, search_chunks_recent"))
+        db.session().commit()
+        app.extensions.pop(pg_rum.STATS_KEY, None)
+        assert pg_rum.chunk_rows() > 0
+    walks, counts = _spy_walks(monkeypatch), []
+    monkeypatch.setattr(pg_rum, "_planned", _counting(pg_rum._planned, counts))
+    r = actions.search(q="巡检")
+    assert len(walks) == 1 and r["total"] == 4 and r["total_exact"] is False
+    assert [h["version_id"] for h in r["hits"]] == [made[3], made[4], made[2], made[1]]
+    r = actions.search(q="罕见")
+    assert len(walks) == 1 and r["total"] == 1 and r["total_exact"] is True
+    assert not any("count(*) AS count_1" in c and "LIMIT" in c for c in counts)   # never counted
+
+
+def _counting(real, seen: list):
+    def planned(s, stmt, switches, **options):
+        seen.append(str(stmt))
+        return real(s, stmt, switches, **options)
+    return planned

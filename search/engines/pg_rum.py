@@ -41,14 +41,13 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from core import db
 from deliverables.models import Version
 from search import common as rule
-from search.models import SearchText
 from search.scope import conditions, join_versions, visible_matches
 
 INDEX = "ix_search_chunks_rum"
 NEWEST = "ix_search_chunks_newest"  # migration 0015: each term's chunks, newest version first
 NEWEST_KEY = "handover.search_newest_index"
 LAST_ID = 2147483647  # ORDER BY version_id <=| LAST_ID: the newest index's order, newest first
-SAMPLE = 256  # a phrase's density: checked on this many of the newest chunks holding its words
+SAMPLE = 64  # a walk's density: the whole query checked on this many of its newest chunks (each read back: about 90 µs a chunk at 200,000 versions, 28 ms for 256)
 WALK = 8000  # chunks the newest-first walk reads at most before the query is ranked instead
 BATCH = 200  # chunks read from the index at first, then twice as many each time, up to MAX_BATCH
 MAX_BATCH = 3200
@@ -100,16 +99,33 @@ def newest_index() -> bool:
 
 @dataclass
 class Common:
-    """What the common-query rule needs of a query (postgres_fts builds it): the parsed query
-    (file-name matches), its probe (postgres_fts.probe_tsquery), the streamed word's tsquery,
-    that word's probe (what the walk reads from the index) and the checks each walked version
-    must pass [(tsquery, present?)]: the streamed word itself when its probe is wider (a phrase,
-    a prefix), the other words, the excluded ones."""
-    q: object
-    probe: str
-    stream: str
+    """What the common-query rule needs of a query (postgres_fts builds it): `every` required
+    word as one tsquery, phrases kept (what a name chunk must hold to come first, and what the
+    sample tests); `walk`, the streamed word's rarest terms (rarest_tsquery: what the walk
+    reads from the newest-first index, a superset of the word); `checks`, what each walked
+    version must pass [(tsquery, present?)]: the streamed word itself when `walk` is wider,
+    the other required words, the excluded ones; `sample`: whether `walk` may be wider than
+    the whole query (then its density is sampled before walking)."""
+    every: str
     walk: str
     checks: list
+    sample: bool = True
+
+
+def rarest_tsquery(leaves) -> str:
+    """Each leaf's rarest term (term_shares; a trailing prefix term only when alone, as
+    'x':*), the leaves joined by |: what a common query's walk reads from the newest-first
+    index. One term a leaf because that index's ordered scan starts slower with every term
+    it intersects: at 200,000 versions, 16 ms for the three bigrams of '示例数据' (数据 is in
+    nearly every chunk), 3.9 ms for '例数' alone."""
+    shares, unlisted = term_shares()
+
+    def one(leaf) -> str:
+        terms = leaf.terms[:-1] if leaf.prefix else leaf.terms
+        if not terms:
+            return f"'{leaf.terms[-1]}':*"
+        return "'" + min(terms, key=lambda t: shares.get(t, unlisted)) + "'"
+    return " | ".join(dict.fromkeys(one(leaf) for leaf in leaves))
 
 
 def rank_tsquery(leaves) -> str:
@@ -153,13 +169,29 @@ def term_shares() -> tuple[dict[str, float], float]:
             listed = dict(zip(elems, freqs[:len(elems)]))  # then three more: min, max, nulls
             tables.append((listed, min(listed.values()), n))
     found: tuple[dict[str, float], float] = ({}, 1.0)
+    total = 0.0
     if tables:
         total = sum(n for _, _, n in tables)
         terms = set().union(*(listed for listed, _, _ in tables))
         found = ({t: sum(listed.get(t, least) * n for listed, least, n in tables) / total for t in terms},
                  sum(least * n for _, least, n in tables) / total)
-    current_app.extensions[STATS_KEY] = (time.monotonic(), found)
+    current_app.extensions[STATS_KEY] = (time.monotonic(), found, total)
     return found
+
+
+def chunk_rows() -> float:
+    """The chunks in both tables by the planner's statistics (0 without them), read with
+    term_shares."""
+    term_shares()
+    return current_app.extensions[STATS_KEY][2]
+
+
+def _expected(tsq: str) -> float:
+    """How many chunks a `walk` tsquery (terms joined by |) is expected to match, by the
+    planner's statistics (term_shares): an upper bound for a term they do not list."""
+    shares, unlisted = term_shares()
+    terms = [t.strip().strip("'") for t in tsq.split("|")]
+    return min(1.0, sum(shares.get(t, unlisted) for t in terms)) * chunk_rows()
 
 
 def _share(leaves, shares: dict[str, float], unlisted: float) -> float:
@@ -202,7 +234,7 @@ def search(user, qany, qstream, qrank, extra: list, matching, chunks, filters, l
     def visible(stmt, vid, *more):  # the matched ids `vid` the user may see (scope.visible_matches)
         return visible_matches(stmt, vid, user, filters, all_versions).where(*more)
     if common is not None and newest_index():
-        found = _search_common(visible, common, qstream, chunks, limit, offset)
+        found = _search_common(visible, common, chunks, limit, offset)
         if found is not None:
             return found
     if extra:  # several words or an exclusion: list the visible matches once (usually few)
@@ -224,83 +256,108 @@ def search(user, qany, qstream, qrank, extra: list, matching, chunks, filters, l
     return total, _page_from_index(lookup, qstream, qrank, limit, offset)
 
 
-def _search_common(visible, common: Common, qstream, chunks, limit: int, offset: int):
-    """A common query (search/common.py): more than rule.COMMON_PG chunks hold its words (the
-    probe, counted newest first in the newest-first index, which stops there) and, when a word
-    is a phrase, enough of them hold the phrase (_common_enough). Then the newest visible
-    matches (_newest_matches), file-name matches first, counted up to rule.CAP; None when the
-    query is not common, or when WALK chunks held fewer than CAP + 1 visible matches (this
-    user sees few of them): the caller ranks it. Ranking would read every match in RUM's
-    ordered scan; this reads about (CAP + 1) / (share visible) chunks."""
-    if not _common_enough(common, qstream):
+def _search_common(visible, common: Common, chunks, limit: int, offset: int):
+    """A common query (search/common.py): more than rule.COMMON_PG chunks hold the rarest
+    terms of its narrowest word (`walk`), counted newest first in the newest-first index, which
+    stops there, and, where `walk` is wider than the query, enough of them hold the whole of it
+    (_common_enough). Then the newest visible matches (_newest_matches), file-name matches
+    first (_in_name), counted up to rule.CAP. None when the query is not common, or when WALK
+    chunks held fewer than CAP + 1 visible matches (this user sees few of them): the caller
+    ranks it. Ranking reads every match in RUM's ordered scan; this reads about (CAP + 1) /
+    (share visible) chunks."""
+    if not _common_enough(common):
         return None
-    cands = _newest_matches(visible, common, qstream, chunks)
+    cands = _newest_matches(visible, common, chunks)
     if cands is None:
         return None
     if not cands:
         return 0, []
-    names = db.session().execute(select(SearchText.version_id, SearchText.name).where(
-        SearchText.version_id.in_([c.id for c in cands[:rule.CAP]]))).all()
-    return rule.page(cands, {vid for vid, name in names if rule.name_matches(common.q, name)}, limit, offset)
+    return rule.page(cands, _in_name(common, chunks, [c.id for c in cands[:rule.CAP]]), limit, offset)
 
 
-def _in_newest_order(stmt):
-    """`stmt` over search_chunks, newest version first through the newest-first index: the
-    planner would otherwise sort a bitmap scan of every match (its estimates for tsvector
-    matches are poor). Planner switches are restored once the statement is planned."""
+def _in_name(common: Common, chunks, ids: list[int]) -> set[int]:
+    """Those of `ids` whose name chunk (chunk 0: file name and catalog name, the text
+    common.name_matches reads) holds every required word, tested per version through the
+    primary key: 1,000 names in about 2 ms, where matching the stored names in Python took
+    23 ms."""
+    u = select(func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).label("vid")).subquery("u")
+    named = exists(select(literal(1)).select_from(chunks).where(
+        chunks.c.version_id == u.c.vid, chunks.c.chunk == 0,
+        chunks.c.tsv.op("@@")(cast(bindparam("every", common.every), TSQUERY)).is_(True)).offset(0))
+    return set(db.session().scalars(select(u.c.vid).where(named)))
+
+
+def _newest(stmt):
+    """`stmt` over search_chunks in the newest-first index's order (newest version first)."""
     return stmt.order_by(MAIN.c.version_id.op("<=|")(literal(LAST_ID)))
 
 
-def _planned_by_index(s, stmt, **options):
-    s.execute(text("SET LOCAL enable_bitmapscan = off"))
-    s.execute(text("SET LOCAL enable_seqscan = off"))
+# Planner switches for the common-query path, restored once each statement is planned. By
+# index: the planner would otherwise sort a bitmap scan of every match (its estimates for
+# tsvector matches are poor). By nested loops: for a batch of 3,143 ids at 200,000 versions it
+# hashed all 66,000 deliverables (25.9 ms) or merged along their whole index (20.7 ms) where
+# probing each id takes 6.0 ms.
+BY_INDEX = ("enable_bitmapscan", "enable_seqscan")
+BY_PROBES = ("enable_hashjoin", "enable_mergejoin")
+
+
+def _planned(s, stmt, switches, **options):
+    for name in switches:
+        s.execute(text(f"SET LOCAL {name} = off"))  # an error rolls the transaction (and these) back
     try:
         return s.execute(stmt.execution_options(**options))
     finally:
-        s.execute(text("SET LOCAL enable_bitmapscan TO DEFAULT"))
-        s.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
+        for name in switches:
+            s.execute(text(f"SET LOCAL {name} TO DEFAULT"))
 
 
-def _common_enough(common: Common, qstream) -> bool:
-    """More than rule.COMMON_PG chunks hold the words (the probe, counted in both tables, newest
-    first, up to what decides). When the streamed word is a phrase (a CJK word of three
-    characters or more is one), the phrase must be in enough of them: its share of the newest
-    SAMPLE chunks holding the words, times their count, more than COMMON_PG. A rare phrase of
-    common words is ranked, not walked: the walk checks a phrase on each chunk itself (RUM's
-    recheck, about 7 µs a chunk)."""
+def _common_enough(common: Common) -> bool:
+    """True when more than rule.COMMON_PG chunks are expected to hold the query: those holding
+    `walk`, by the planner's statistics (term_shares; counted newest first in both tables
+    where there are none yet), times, where `walk` may be wider than the query (common.sample:
+    a phrase, a CJK word of three characters or more, another word, an exclusion), the share
+    of the newest SAMPLE of them that hold `every` word. A rare phrase of common words is
+    ranked, not walked: the walk would read every chunk to find it. Statistics rather than a
+    count because counting 15,000 chunks took 11 ms at 200,000 versions; they are what the
+    planner itself trusts, refreshed by ANALYZE (the bulk import runs it, autovacuum too)."""
     s = db.session()
-    probe = cast(bindparam("probe", common.probe), TSQUERY)
+    walk = cast(bindparam("walk", common.walk), TSQUERY)
+    expected = _expected(common.walk) if chunk_rows() else None
+    if expected is not None and expected <= rule.COMMON_PG:
+        return False
     share = 1.0
-    if "<->" in common.stream:  # the newest SAMPLE chunks of each table
+    if common.sample:  # the newest SAMPLE chunks of each table
+        every = cast(bindparam("every", common.every), TSQUERY)
         held = read = 0
         for t, ordered in ((RECENT, False), (MAIN, True)):
-            sample = select(t.c.tsv).where(t.c.tsv.op("@@")(probe))
-            sample = (_in_newest_order(sample) if ordered else sample.order_by(t.c.version_id.desc())).limit(SAMPLE)
-            sample = sample.subquery()
-            h, r = _planned_by_index(s, select(func.count().filter(sample.c.tsv.op("@@")(qstream)), func.count())
-                                     .select_from(sample)).one()
+            sample = select(t.c.tsv).where(t.c.tsv.op("@@")(walk))
+            sample = (_newest(sample) if ordered else sample.order_by(t.c.version_id.desc())).limit(SAMPLE).subquery()
+            h, r = _planned(s, select(func.count().filter(sample.c.tsv.op("@@")(every)), func.count())
+                            .select_from(sample), BY_INDEX).one()
             held, read = held + h, read + r
-        if held * 4 < read:  # a phrase in under a quarter of its words' chunks: ranked
+        if held * 4 < read:  # in under a quarter of the chunks walked: ranked
             return False
         share = held / read if read else 1.0
+    if expected is not None:
+        return expected * share > rule.COMMON_PG
     upto = int(rule.COMMON_PG / share) + 1
     recent = s.scalar(select(func.count()).select_from(
-        select(RECENT.c.version_id).where(RECENT.c.tsv.op("@@")(probe)).limit(upto).subquery()))
-    newest = _in_newest_order(select(MAIN.c.version_id).where(MAIN.c.tsv.op("@@")(probe))).limit(upto)
-    return recent + _planned_by_index(s, select(func.count()).select_from(newest.subquery())).scalar() >= upto
+        select(RECENT.c.version_id).where(RECENT.c.tsv.op("@@")(walk)).limit(upto).subquery()))
+    newest = _newest(select(MAIN.c.version_id).where(MAIN.c.tsv.op("@@")(walk))).limit(upto)
+    return recent + _planned(s, select(func.count()).select_from(newest.subquery()), BY_INDEX).scalar() >= upto
 
 
-def _newest_matches(visible, common: Common, qstream, chunks) -> list | None:
-    """Up to CAP + 1 visible matches, newest first (rows with .id and .created_at): the streamed
-    word's chunks newest first (the newest-first index, through a server-side cursor, merged
+def _newest_matches(visible, common: Common, chunks) -> list | None:
+    """Up to CAP + 1 visible matches, newest first (rows with .id and .created_at): the chunks
+    holding `walk` newest first (the newest-first index, through a server-side cursor, merged
     with the few recent chunks), each batch's new versions checked at once for visibility and
-    for the other words (_check: one index probe per version and word). None past WALK chunks
+    the checks (_check). Batches are sized by the share found so far. None past WALK chunks
     read."""
     s = db.session()
     walk = cast(bindparam("walk", common.walk), TSQUERY)
     recent = sorted(s.scalars(select(RECENT.c.version_id).where(RECENT.c.tsv.op("@@")(walk))), reverse=True)
-    stream = _planned_by_index(s, _in_newest_order(select(MAIN.c.version_id).where(MAIN.c.tsv.op("@@")(walk))),
-                               stream_results=True, max_row_buffer=BATCH)
+    stream = _planned(s, _newest(select(MAIN.c.version_id).where(MAIN.c.tsv.op("@@")(walk))), BY_INDEX,
+                      stream_results=True, max_row_buffer=BATCH)
     ids = heapq.merge(recent, (r[0] for part in stream.partitions(BATCH) for r in part), reverse=True)
     want, read, size = rule.CAP + 1, 0, BATCH
     seen: set[int] = set()
@@ -326,10 +383,11 @@ def _newest_matches(visible, common: Common, qstream, chunks) -> list | None:
 
 def _check(visible, common: Common, chunks, ids: list[int]):
     """(id, created_at) of those of `ids` the user may see that pass every check (Common),
-    each word tested per version through the chunks' primary key (IS TRUE: a test no index
-    serves; OFFSET 0: kept a subplan run per row, not made a semi-join over a word's every
-    chunk, 178 ms for '"nebula graph"' at 20,000 versions), on Version.id: after the joins, so
-    only the visible ones are tested (a phrase reads the chunk's vector)."""
+    probed one id at a time (BY_PROBES); each word tested per version through the chunks'
+    primary key (IS TRUE: a test no index serves; OFFSET 0: kept a subplan run per row, not
+    made a semi-join over a word's every chunk, 178 ms for '"nebula graph"' at 20,000
+    versions), on Version.id: after the joins, so only the visible ones are tested (a phrase
+    reads the chunk's vector)."""
     u = select(func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).label("vid")).subquery("u")
     conds = []
     for i, (tsq, present) in enumerate(common.checks):
@@ -337,8 +395,8 @@ def _check(visible, common: Common, chunks, ids: list[int]):
             chunks.c.version_id == Version.id,
             chunks.c.tsv.op("@@")(cast(bindparam(f"w{i}", tsq), TSQUERY)).is_(True)).offset(0))
         conds.append(has if present else not_(has))
-    return db.session().execute(visible(select(Version.id, Version.created_at).select_from(u), u.c.vid,
-                                        *conds)).all()
+    return _planned(db.session(), visible(select(Version.id, Version.created_at).select_from(u), u.c.vid, *conds),
+                    BY_PROBES).all()
 
 
 def _rank_listed(known: dict, qstream, qrank, chunks, limit: int, offset: int) -> list[tuple[int, float]]:

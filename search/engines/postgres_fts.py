@@ -133,28 +133,18 @@ def _any(leaves) -> str:
     return " | ".join(leaf_tsquery(l) for l in leaves)
 
 
-CHUNKS = table(ALL_CHUNKS, column("version_id", Integer), column("tsv", TSVECTOR))
+CHUNKS = table(ALL_CHUNKS, column("version_id", Integer), column("chunk", Integer), column("tsv", TSVECTOR))
 
 
 def _leaves(node) -> list[Leaf]:
     return list(node.leaves) if isinstance(node, AnyOf) else [node]
 
 
-def _probe_leaf(leaf: Leaf) -> str:
-    """A leaf's terms joined by &, positions not checked, a trailing prefix term left out
-    unless it is the only one: matches at least what the leaf matches, from the index alone
-    (the newest-first index keeps no positions)."""
-    if leaf.prefix and len(leaf.terms) == 1:
-        return f"('{leaf.terms[0]}':*)"
-    terms = leaf.terms[:-1] if leaf.prefix else leaf.terms
-    return "(" + " & ".join(f"'{t}'" for t in terms) + ")"
-
-
-def probe_tsquery(q: Query) -> str:
-    """Every required word (its alternatives joined by |) joined by &, without positions
-    and exclusions: a cheap superset of the matches within one chunk, counted to tell a common
-    query (search/common.py) from the others, as sqlite_fts.compile_probe does."""
-    return " & ".join("(" + " | ".join(_probe_leaf(l) for l in _leaves(n)) + ")" for n in q.required)
+def every_tsquery(q: Query) -> str:
+    """Every required word (its alternatives joined by |) joined by &, phrases kept: what a
+    version's name chunk must hold to come first under the common-query rule, as
+    common.name_matches tests a stored name."""
+    return " & ".join("(" + _any(_leaves(n)) + ")" for n in q.required)
 
 
 def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool):
@@ -203,14 +193,14 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
     if pg_rum.use_rum():
         # The words a version must hold besides the streamed one, checked one version at a time
         # by the common-query path: (tsquery, present?).
-        # The walk streams the streamed word's probe (from the index alone, no phrase checked on
-        # the chunk), so the word itself is checked too when the probe is wider.
-        walk = "(" + " | ".join(_probe_leaf(l) for l in leaves) + ")"
-        checks = [] if simple else [(_any(_leaves(n)), True) for n in q.required if _any(_leaves(n)) != stream]
+        # The common-query path walks the streamed word's rarest terms (pg_rum.rarest_tsquery:
+        # from the index alone, no phrase checked on the chunk), so the word itself is checked
+        # per version too when it is more than one term (a phrase, a CJK word) or a prefix.
+        exact = all(len(l.terms) == 1 and not l.prefix for l in leaves)
+        checks = [] if exact else [(stream, True)]
+        checks += [] if simple else [(_any(_leaves(n)), True) for n in q.required if _any(_leaves(n)) != stream]
         checks += [(_any(_leaves(x)), False) for x in q.excluded]
-        if any(len(l.terms) > 1 or l.prefix for l in leaves):
-            checks.insert(0, (stream, True))
-        common = pg_rum.Common(q, probe_tsquery(q), stream, walk, checks)
+        common = pg_rum.Common(every_tsquery(q), pg_rum.rarest_tsquery(leaves), checks, sample=not (exact and simple))
         return pg_rum.search(user, qany, qstream, qrank, extra, matching, CHUNKS, filters, limit, offset,
                              all_versions, common)
     conds = conditions(user, filters, all_versions) + extra + [CHUNKS.c.tsv.op("@@")(qstream)]
