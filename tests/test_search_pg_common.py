@@ -121,7 +121,7 @@ def test_name_chunks_match_as_stored_names_do(app, actions, docs):
 def test_with_statistics_the_rule_is_decided_by_them(app, actions, docs, clock, monkeypatch):
     """After ANALYZE the expected count comes from the planner's statistics (no count is
     made): the common word is walked, a word the statistics put under the threshold ranked."""
-    common(monkeypatch, cap=4, threshold=3)
+    common(monkeypatch, cap=4, threshold=3, statistics=True)
     made = upload_five(actions, docs, clock)
     clock.advance(minutes=1)
     actions.upload(docs["implementation_methodology"], filename="y.txt", data="罕见 说明")

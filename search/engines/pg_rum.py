@@ -155,9 +155,19 @@ def term_shares() -> tuple[dict[str, float], float]:
     weighted by the tables' row counts; read once per STATS_TTL_S per app. A term a table does
     not list counts there as its least common listed one. Without statistics every term looks
     alike (1.0)."""
+    return _statistics()[0]
+
+
+def chunk_rows() -> float:
+    """The chunks in both tables by the planner's statistics (0 without them)."""
+    return _statistics()[1]
+
+
+def _statistics() -> tuple[tuple[dict[str, float], float], float]:
+    """(term_shares, chunk_rows), read together and cached per app for STATS_TTL_S."""
     cached = current_app.extensions.get(STATS_KEY)
     if cached is not None and time.monotonic() - cached[0] < STATS_TTL_S:
-        return cached[1]
+        return cached[1], cached[2]
     rows = db.session().execute(text(
         "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, greatest(c.reltuples, 0) "
         "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = "
@@ -176,14 +186,7 @@ def term_shares() -> tuple[dict[str, float], float]:
         found = ({t: sum(listed.get(t, least) * n for listed, least, n in tables) / total for t in terms},
                  sum(least * n for _, least, n in tables) / total)
     current_app.extensions[STATS_KEY] = (time.monotonic(), found, total)
-    return found
-
-
-def chunk_rows() -> float:
-    """The chunks in both tables by the planner's statistics (0 without them), read with
-    term_shares."""
-    term_shares()
-    return current_app.extensions[STATS_KEY][2]
+    return found, total
 
 
 def _expected(tsq: str) -> float:
