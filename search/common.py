@@ -12,15 +12,18 @@ SQLite FTS5 applies it (sqlite_fts): it counts the versions holding every word, 
 checked, up to COMMON + 1 (an upper bound of the matches, never a full count), then reads the
 newest visible matches (CAP + 1) in rowid order, and page() orders and cuts them.
 
-PostgreSQL with RUM applies it too (pg_rum._search_common), from COMMON_PG chunks holding every
-word (probe: each word's terms, positions not checked, in one chunk), counted newest first in
-the newest-first index (migration 0015), which stops there; a phrase must also be in enough of
-them (its share of the newest few). The threshold is lower than SQLite's because ranking costs
-more there: RUM's ordered scan sorts every match (30-40 ms for 20,000 matching chunks at 20,000
-versions), where FTS5's bm25 over 30,000 matches fits in the 100 ms a search may take. The
-newest matches come from that index, each batch checked for visibility; when this user sees
-fewer than CAP + 1 of the WALK newest chunks, the query is ranked after all (nothing is lost,
-only the order differs). The GIN path (no rum), Whoosh and tantivy rank every query.
+PostgreSQL with RUM applies it too (pg_rum._search_common) from COMMON_PG chunks, expected
+from the planner's statistics (counted where there are none yet): the chunks holding the
+rarest term of the query's narrowest word, times, when the query is more than that term (a
+phrase, a CJK word of three characters or more, other words), the share of its newest
+chunks that hold the whole query (a sample). The threshold is in chunks and differs from
+SQLite's because ranking costs differently there: RUM's ordered scan sorts every match
+(30-40 ms for 20,000 matching chunks at 20,000 versions, ten times that at 200,000),
+where FTS5's bm25 over 30,000 matches fits in the 100 ms a search may take. The newest
+matches come from the newest-first index (migration 0015), each batch checked for
+visibility and the query's words; when WALK chunks hold fewer than CAP + 1 matches this
+user may see, the query is ranked after all (nothing is lost, only the order differs).
+The GIN path (no rum), Whoosh and tantivy rank every query.
 """
 from __future__ import annotations
 

@@ -291,8 +291,9 @@ def _in_name(common: Common, chunks, ids: list[int]) -> set[int]:
 
 
 def _newest(stmt):
-    """`stmt` over search_chunks in the newest-first index's order (newest version first)."""
-    return stmt.order_by(MAIN.c.version_id.op("<=|")(literal(LAST_ID)))
+    """`stmt` over search_chunks in the newest-first index's order (newest version first);
+    `version_id > 0` is that partial index's predicate (migration 0015), true of every row."""
+    return stmt.where(MAIN.c.version_id > 0).order_by(MAIN.c.version_id.op("<=|")(literal(LAST_ID)))
 
 
 # Planner switches for the common-query path, restored once each statement is planned. By
@@ -305,13 +306,14 @@ BY_PROBES = ("enable_hashjoin", "enable_mergejoin")
 
 
 def _planned(s, stmt, switches, **options):
+    """Execute `stmt` planned with `switches` off, then restore them. On an error nothing is
+    restored here: the transaction is aborted, and its rollback undoes SET LOCAL."""
     for name in switches:
-        s.execute(text(f"SET LOCAL {name} = off"))  # an error rolls the transaction (and these) back
-    try:
-        return s.execute(stmt.execution_options(**options))
-    finally:
-        for name in switches:
-            s.execute(text(f"SET LOCAL {name} TO DEFAULT"))
+        s.execute(text(f"SET LOCAL {name} = off"))
+    result = s.execute(stmt.execution_options(**options))
+    for name in switches:
+        s.execute(text(f"SET LOCAL {name} TO DEFAULT"))
+    return result
 
 
 def _common_enough(common: Common) -> bool:
@@ -322,10 +324,13 @@ def _common_enough(common: Common) -> bool:
     of the newest SAMPLE of them that hold `every` word. A rare phrase of common words is
     ranked, not walked: the walk would read every chunk to find it. Statistics rather than a
     count because counting 15,000 chunks took 11 ms at 200,000 versions; they are what the
-    planner itself trusts, refreshed by ANALYZE (the bulk import runs it, autovacuum too)."""
+    planner itself trusts, refreshed by ANALYZE (the bulk import runs it, autovacuum too).
+    The sample tests `every` word within one chunk: a query whose words lie in different
+    chunks of its versions (one in the file name) looks rarer than it is, and is ranked."""
     s = db.session()
     walk = cast(bindparam("walk", common.walk), TSQUERY)
-    expected = _expected(common.walk) if chunk_rows() else None
+    # A prefix term has no statistics of its own (it stands for every term it begins): counted.
+    expected = _expected(common.walk) if chunk_rows() and ":*" not in common.walk else None
     if expected is not None and expected <= rule.COMMON_PG:
         return False
     share = 1.0
