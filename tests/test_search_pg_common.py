@@ -132,7 +132,7 @@ def test_name_chunks_match_as_stored_names_do(app, actions, docs):
         stored = dict(db.session().execute(text("SELECT version_id, name FROM search_texts")).all())
         for q in ("巡检", '"巡检记录" OR nothing', "巡检 内容", "巡", "test plan", "test pla", "plan v2", "计划"):
             parsed = parse(q)
-            common = pg_rum.Common(postgres_fts.every_tsquery(parsed), "", [])
+            common = pg_rum.Common(postgres_fts.every_tsquery(parsed), [], [])
             found = pg_rum._in_name(common, postgres_fts.CHUNKS, list(ids))
             assert found == {v for v in ids if rule.name_matches(parsed, stored[v])}, q
 

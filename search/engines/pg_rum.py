@@ -65,10 +65,11 @@ RECENT = table("search_chunks_recent", column("version_id", Integer), column("ts
 log = logging.getLogger(__name__)
 
 
-def index_exists() -> bool:
-    """True when migration 0012 created the RUM index (rum was installed on the server)."""
+def index_exists(name: str = INDEX) -> bool:
+    """True when search_chunks has the index `name`: by default the RUM index of migration
+    0012 (rum was installed on the server)."""
     return db.session().scalar(text("SELECT 1 FROM pg_indexes WHERE tablename = 'search_chunks' "
-                                    "AND indexname = :i"), {"i": INDEX}) is not None
+                                    "AND indexname = :i"), {"i": name}) is not None
 
 
 def ranking_path() -> tuple[str, str]:
@@ -92,8 +93,7 @@ def newest_index() -> bool:
     """True when migration 0015 made the newest-first index (cached per app)."""
     found = current_app.extensions.get(NEWEST_KEY)
     if found is None:
-        found = current_app.extensions[NEWEST_KEY] = db.session().scalar(text(
-            "SELECT 1 FROM pg_indexes WHERE tablename = 'search_chunks' AND indexname = :i"), {"i": NEWEST}) is not None
+        found = current_app.extensions[NEWEST_KEY] = index_exists(NEWEST)
     return found
 
 
@@ -101,31 +101,36 @@ def newest_index() -> bool:
 class Common:
     """What the common-query rule needs of a query (postgres_fts builds it): `every` required
     word as one tsquery, phrases kept (what a name chunk must hold to come first, and what the
-    sample tests); `walk`, the streamed word's rarest terms (rarest_tsquery: what the walk
+    sample tests); `walk`, the streamed word's rarest terms (rarest_terms: what the walk
     reads from the newest-first index, a superset of the word); `checks`, what each walked
     version must pass [(tsquery, present?)]: the streamed word itself when `walk` is wider,
     the other required words, the excluded ones; `sample`: whether `walk` may be wider than
-    the whole query (then its density is sampled before walking)."""
+    the whole query (then its density is sampled before walking). `walk_terms` holds the
+    walk's terms as (term, prefix?) (rarest_terms); `walk` is their tsquery."""
     every: str
-    walk: str
+    walk_terms: list[tuple[str, bool]]
     checks: list
     sample: bool = True
 
+    @property
+    def walk(self) -> str:
+        return " | ".join(f"'{t}'" + (":*" if prefix else "") for t, prefix in self.walk_terms)
 
-def rarest_tsquery(leaves) -> str:
-    """Each leaf's rarest term (term_shares; a trailing prefix term only when alone, as
-    'x':*), the leaves joined by |: what a common query's walk reads from the newest-first
-    index. One term a leaf because that index's ordered scan starts slower with every term
-    it intersects: at 200,000 versions, 16 ms for the three bigrams of '示例数据' (数据 is in
-    nearly every chunk), 3.9 ms for '例数' alone."""
+
+def rarest_terms(leaves) -> list[tuple[str, bool]]:
+    """Each leaf's rarest term (term_shares; a trailing prefix term only when alone, then as a
+    prefix), once each, as (term, prefix?): what a common query's walk reads from the
+    newest-first index (Common.walk). One term a leaf because that index's ordered scan starts
+    slower with every term it intersects: at 200,000 versions, 16 ms for the three bigrams of
+    '示例数据' (数据 is in nearly every chunk), 3.9 ms for '例数' alone."""
     shares, unlisted = term_shares()
 
-    def one(leaf) -> str:
+    def one(leaf) -> tuple[str, bool]:
         terms = leaf.terms[:-1] if leaf.prefix else leaf.terms
         if not terms:
-            return f"'{leaf.terms[-1]}':*"
-        return "'" + min(terms, key=lambda t: shares.get(t, unlisted)) + "'"
-    return " | ".join(dict.fromkeys(one(leaf) for leaf in leaves))
+            return leaf.terms[-1], True
+        return min(terms, key=lambda t: shares.get(t, unlisted)), False
+    return list(dict.fromkeys(one(leaf) for leaf in leaves))
 
 
 def rank_tsquery(leaves) -> str:
@@ -189,11 +194,10 @@ def _statistics() -> tuple[tuple[dict[str, float], float], float]:
     return found, total
 
 
-def _expected(tsq: str) -> float:
-    """How many chunks a `walk` tsquery (terms joined by |) is expected to match, by the
-    planner's statistics (term_shares): an upper bound for a term they do not list."""
+def _expected(terms: list[str]) -> float:
+    """How many chunks hold any of `terms`, by the planner's statistics (term_shares): an
+    upper bound for a term they do not list."""
     shares, unlisted = term_shares()
-    terms = [t.strip().strip("'") for t in tsq.split("|")]
     return min(1.0, sum(shares.get(t, unlisted) for t in terms)) * chunk_rows()
 
 
@@ -254,9 +258,15 @@ def search(user, qany, qstream, qrank, extra: list, matching, chunks, filters, l
         return total, []
 
     def lookup(ids):  # one query per batch: which of `ids` are visible matches, with their dates
-        u = select(func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).label("vid")).subquery()
+        u = _id_list(ids)
         return db.session().execute(visible(select(Version.id, Version.created_at).select_from(u), u.c.vid, *extra))
     return total, _page_from_index(lookup, qstream, qrank, limit, offset)
+
+
+def _id_list(ids) -> object:
+    """`ids` as a one-column subquery (vid) of unnest(ARRAY[...]): one parameter, whatever the
+    number of ids, to join or to correlate per id."""
+    return select(func.unnest(bindparam("ids", list(ids), type_=ARRAY(Integer))).label("vid")).subquery("u")
 
 
 def _search_common(visible, common: Common, chunks, limit: int, offset: int):
@@ -283,7 +293,7 @@ def _in_name(common: Common, chunks, ids: list[int]) -> set[int]:
     common.name_matches reads) holds every required word, tested per version through the
     primary key: 1,000 names in about 2 ms, where matching the stored names in Python took
     23 ms."""
-    u = select(func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).label("vid")).subquery("u")
+    u = _id_list(ids)
     named = exists(select(literal(1)).select_from(chunks).where(
         chunks.c.version_id == u.c.vid, chunks.c.chunk == 0,
         chunks.c.tsv.op("@@")(cast(bindparam("every", common.every), TSQUERY)).is_(True)).offset(0))
@@ -296,7 +306,8 @@ def _newest(stmt):
     return stmt.where(MAIN.c.version_id > 0).order_by(MAIN.c.version_id.op("<=|")(literal(LAST_ID)))
 
 
-# Planner switches for the common-query path, restored once each statement is planned. By
+# Planner switches (_planned) of the common-query path; the ranked scan (_ranked_chunks) turns off
+# bitmap scans alone. Each is restored once its statement is planned. By
 # index: the planner would otherwise sort a bitmap scan of every match (its estimates for
 # tsvector matches are poor). By nested loops: for a batch of 3,143 ids at 200,000 versions it
 # hashed all 66,000 deliverables (25.9 ms) or merged along their whole index (20.7 ms) where
@@ -330,7 +341,8 @@ def _common_enough(common: Common) -> bool:
     s = db.session()
     walk = cast(bindparam("walk", common.walk), TSQUERY)
     # A prefix term has no statistics of its own (it stands for every term it begins): counted.
-    expected = _expected(common.walk) if chunk_rows() and ":*" not in common.walk else None
+    prefix = any(p for _, p in common.walk_terms)
+    expected = _expected([t for t, _ in common.walk_terms]) if chunk_rows() and not prefix else None
     if expected is not None and expected <= rule.COMMON_PG:
         return False
     share = 1.0
@@ -396,7 +408,7 @@ def _check(visible, common: Common, chunks, ids: list[int]):
     made a semi-join over a word's every chunk, 178 ms for '"nebula graph"' at 20,000
     versions), on Version.id: after the joins, so only the visible ones are tested (a phrase
     reads the chunk's vector)."""
-    u = select(func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).label("vid")).subquery("u")
+    u = _id_list(ids)
     conds = []
     for i, (tsq, present) in enumerate(common.checks):
         has = exists(select(literal(1)).select_from(chunks).where(
@@ -419,7 +431,7 @@ def _rank_listed(known: dict, qstream, qrank, chunks, limit: int, offset: int) -
     # set (version_id = ANY(ids), or a join to the list), the planner misjudged the cost of
     # testing the vectors and, at 613 ids, scanned all 40,000 chunks at 20,000 versions,
     # reading every vector (160-190 ms instead of about 15). IS TRUE: a test no index serves.
-    u = select(func.unnest(bindparam("ids", list(known), type_=ARRAY(Integer))).label("vid")).subquery("u")
+    u = _id_list(known)
     d = (select(func.min(chunks.c.tsv.op("<=>")(qrank))).where(
         chunks.c.version_id == u.c.vid, chunks.c.tsv.op("@@")(qstream).is_(True)).scalar_subquery())
     best = [r for r in db.session().execute(select(u.c.vid, d)).all() if r[1] is not None]
@@ -454,11 +466,8 @@ def _ranked_chunks(s, qstream, qrank):
     recent = s.execute(select(RECENT.c.version_id, RECENT.c.tsv.op("<=>")(qrank).label("d"))
                        .where(RECENT.c.tsv.op("@@")(qstream))).all()
     distance = MAIN.c.tsv.op("<=>")(qrank)
-    s.execute(text("SET LOCAL enable_bitmapscan = off"))  # an error rolls the transaction (and this) back
-    stream = s.execute(select(MAIN.c.version_id, distance.label("d"))
-                       .where(MAIN.c.tsv.op("@@")(qstream)).order_by(distance)
-                       .execution_options(stream_results=True, max_row_buffer=BATCH))
-    s.execute(text("SET LOCAL enable_bitmapscan TO DEFAULT"))
+    stream = _planned(s, select(MAIN.c.version_id, distance.label("d")).where(MAIN.c.tsv.op("@@")(qstream))
+                      .order_by(distance), ("enable_bitmapscan",), stream_results=True, max_row_buffer=BATCH)
     rows = (tuple(r) for part in stream.partitions(BATCH) for r in part)
     return heapq.merge(sorted(map(tuple, recent), key=_by_distance), rows, key=_by_distance), stream
 

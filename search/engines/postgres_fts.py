@@ -192,15 +192,15 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
     qstream = qany if simple else cast(bindparam("qstream", stream), TSQUERY)
     qrank = cast(bindparam("qrank", pg_rum.rank_tsquery(leaves)), TSQUERY)
     if pg_rum.use_rum():
-        # The common-query path walks the streamed word's rarest terms (pg_rum.rarest_tsquery:
+        # The common-query path walks the streamed word's rarest terms (pg_rum.rarest_terms:
         # from the index alone, no phrase checked on the chunk) and checks per version, as
         # (tsquery, present?): that word itself when it is more than one term (a phrase, a CJK
         # word) or a prefix, the other required words, the excluded ones.
         exact = all(len(l.terms) == 1 and not l.prefix for l in leaves)
-        checks = [] if exact else [(stream, True)]
-        checks += [] if simple else [(_any(_leaves(n)), True) for n in q.required if _any(_leaves(n)) != stream]
+        words = [] if simple else [_any(_leaves(n)) for n in q.required]
+        checks = ([] if exact else [(stream, True)]) + [(w, True) for w in words if w != stream]
         checks += [(_any(_leaves(x)), False) for x in q.excluded]
-        common = pg_rum.Common(every_tsquery(q), pg_rum.rarest_tsquery(leaves), checks, sample=not (exact and simple))
+        common = pg_rum.Common(every_tsquery(q), pg_rum.rarest_terms(leaves), checks, sample=not (exact and simple))
         return pg_rum.search(user, qany, qstream, qrank, extra, matching, CHUNKS, filters, limit, offset,
                              all_versions, common)
     conds = conditions(user, filters, all_versions) + extra + [CHUNKS.c.tsv.op("@@")(qstream)]
