@@ -63,7 +63,7 @@ def test_merge_moves_every_chunk_and_changes_no_answer(app, actions, uploaded, r
     assert moved == recent // 2 and _counts(app) == (recent - moved, moved)
     assert _answers(actions) == before
     with app.app_context():
-        assert pg_merge.job() == {"moved": recent - moved, "left": 0}
+        assert pg_merge.job() == {"moved": recent - moved, "marked": 0, "left": 0}
     assert _counts(app) == (0, recent)
     assert _answers(actions) == before
 
@@ -144,7 +144,7 @@ def test_bulk_merge_rebuilds_the_table_and_changes_no_answer(app, actions, uploa
     monkeypatch.setattr(pg_merge, "BULK_MIN", 1)
     with app.app_context():
         assert pg_merge.wants_bulk()
-        assert pg_merge.job() == {"moved": len(keys_before) - 5, "left": 0}
+        assert pg_merge.job() == {"moved": len(keys_before) - 5, "marked": 0, "left": 0}
         keys_after = sorted(db.session().execute(text(
             "SELECT version_id, chunk, md5(tsv::text) FROM search_chunks")).all())
     assert keys_after == keys_before and _counts(app) == (0, len(keys_before))

@@ -28,6 +28,7 @@ from sqlalchemy import text
 
 from core import db
 from search import engine_name_db
+from search.engines.pg_current import create_views, is_past
 
 JOB = "search_merge"
 BATCH = 500  # chunks a transaction: about 250 versions
@@ -36,12 +37,18 @@ BUDGET_S = 45.0  # a run ends before the next minute's run is due
 # The batch is chosen once (ARRAY(...) is an init plan: as a plain IN subquery the planner may
 # run the locking LIMIT again for every row) and its rows deleted by ctid (a TID scan, whatever
 # the table's statistics say): the rows are locked, so their ctids hold until the commit.
+# A moved chunk is marked past at once when its version is no longer current (pg_current).
 _MOVE = text(
     "WITH moved AS (DELETE FROM search_chunks_recent WHERE ctid = ANY(ARRAY("
     "  SELECT ctid FROM search_chunks_recent ORDER BY version_id, chunk LIMIT :n FOR UPDATE SKIP LOCKED))"
     "  RETURNING version_id, chunk, tsv) "
-    "INSERT INTO search_chunks (version_id, chunk, tsv) SELECT version_id, chunk, tsv FROM moved "
-    "ON CONFLICT (version_id, chunk) DO UPDATE SET tsv = EXCLUDED.tsv")
+    f"INSERT INTO search_chunks (version_id, chunk, tsv, past) SELECT version_id, chunk, tsv, {is_past('version_id')} "
+    "FROM moved ON CONFLICT (version_id, chunk) DO UPDATE SET tsv = EXCLUDED.tsv, past = EXCLUDED.past")
+# Chunks of versions no longer current, marked past in batches (same locking as _MOVE): each
+# leaves the partial indexes of the current chunks for the past one (pg_current).
+_MARK = text(
+    "UPDATE search_chunks SET past = true WHERE ctid = ANY(ARRAY("
+    f"  SELECT ctid FROM search_chunks WHERE NOT past AND {is_past('version_id')} LIMIT :n FOR UPDATE SKIP LOCKED))")
 
 
 # Rebuild rather than move row by row when the recent table holds at least this many chunks
@@ -59,6 +66,12 @@ def applies() -> bool:
 def merge_batch(n: int = BATCH) -> int:
     """Move up to n recent chunks into search_chunks; the caller commits. Returns how many moved."""
     return db.session().execute(_MOVE, {"n": n}).rowcount
+
+
+def mark_batch(n: int = BATCH) -> int:
+    """Mark up to n chunks of versions no longer current as past; the caller commits. Returns
+    how many were marked."""
+    return db.session().execute(_MARK, {"n": n}).rowcount
 
 
 def merge(budget_s: float = BUDGET_S, batch: int = BATCH) -> int:
@@ -121,15 +134,17 @@ def _build_next() -> tuple[int, list]:
                              "AND indexname <> 'pk_search_chunks'")).all()
     s.execute(text(f"DROP TABLE IF EXISTS {NEXT}"))
     s.execute(text(f"CREATE TABLE {NEXT} (version_id integer NOT NULL, chunk integer NOT NULL, "
-                   f"tsv tsvector NOT NULL, CONSTRAINT pk_{NEXT} PRIMARY KEY (version_id, chunk))"))
+                   f"tsv tsvector NOT NULL, past boolean NOT NULL DEFAULT false, "
+                   f"CONSTRAINT pk_{NEXT} PRIMARY KEY (version_id, chunk))"))
     moved = s.execute(text(
         f"WITH moved AS (DELETE FROM search_chunks_recent WHERE ctid = ANY(ARRAY("
         f"  SELECT ctid FROM search_chunks_recent FOR UPDATE SKIP LOCKED)) RETURNING version_id, chunk, tsv) "
-        f"INSERT INTO {NEXT} (version_id, chunk, tsv) SELECT version_id, chunk, tsv FROM moved")).rowcount
+        f"INSERT INTO {NEXT} (version_id, chunk, tsv, past) SELECT version_id, chunk, tsv, {is_past('version_id')} "
+        f"FROM moved")).rowcount
     # A pair in both tables (none is expected: a re-indexed version leaves both first) keeps
     # the recent row, as the batch move does.
-    s.execute(text(f"INSERT INTO {NEXT} (version_id, chunk, tsv) SELECT version_id, chunk, tsv "
-                   f"FROM search_chunks ON CONFLICT (version_id, chunk) DO NOTHING"))
+    s.execute(text(f"INSERT INTO {NEXT} (version_id, chunk, tsv, past) SELECT version_id, chunk, tsv, "
+                   f"{is_past('version_id')} FROM search_chunks ON CONFLICT (version_id, chunk) DO NOTHING"))
     for name, definition in indexes:
         s.execute(text(definition.replace(f" INDEX {name} ON public.search_chunks ",
                                           f" INDEX {name}_next ON public.{NEXT} ")))
@@ -147,14 +162,14 @@ def _swap_in(indexes) -> None:
     s.execute(text(f"ALTER TABLE {NEXT} ADD CONSTRAINT {fk}_next FOREIGN KEY (version_id) "
                    f"REFERENCES versions(id) ON DELETE CASCADE NOT VALID"))
     s.execute(text("DROP VIEW search_chunks_all"))
+    s.execute(text("DROP VIEW search_chunks_current"))
     s.execute(text("DROP TABLE search_chunks"))
     s.execute(text(f"ALTER TABLE {NEXT} RENAME TO search_chunks"))
     s.execute(text(f"ALTER TABLE search_chunks RENAME CONSTRAINT pk_{NEXT} TO pk_search_chunks"))
     s.execute(text(f"ALTER TABLE search_chunks RENAME CONSTRAINT {fk}_next TO {fk}"))
     for name, _ in indexes:
         s.execute(text(f"ALTER INDEX {name}_next RENAME TO {name}"))
-    s.execute(text("CREATE VIEW search_chunks_all AS SELECT version_id, chunk, tsv FROM search_chunks "
-                   "UNION ALL SELECT version_id, chunk, tsv FROM search_chunks_recent"))
+    create_views(lambda sql: s.execute(text(sql)))
     s.execute(text("ANALYZE search_chunks"))
 
 
@@ -184,7 +199,25 @@ def pending() -> int:
     return db.session().scalar(text("SELECT count(*) FROM search_chunks_recent"))
 
 
+def mark_past(budget_s: float = BUDGET_S, batch: int = BATCH) -> int:
+    """Mark the chunks of versions no longer current as past in committed batches, until none is
+    left or `budget_s` is spent (pg_current). Returns how many were marked (0 on SQLite)."""
+    if not applies():
+        return 0
+    s = db.session()
+    marked, start = 0, time.monotonic()
+    while True:
+        n = mark_batch(batch)
+        s.commit()
+        marked += n
+        if n < batch or time.monotonic() - start >= budget_s:
+            return marked
+
+
 def job() -> dict:
-    """The periodic job: {"moved": n, "left": m}."""
+    """The periodic job: {"moved": n, "marked": k, "left": m}: recent chunks moved, then chunks
+    of superseded versions marked past with what is left of the budget."""
+    start = time.monotonic()
     moved = merge()
-    return {"moved": moved, "left": pending()}
+    marked = mark_past(budget_s=max(1.0, BUDGET_S - (time.monotonic() - start)))
+    return {"moved": moved, "marked": marked, "left": pending()}

@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, cast, column, exists, func, literal, not_, select, table, text
+from sqlalchemy import Boolean, Integer, bindparam, cast, column, exists, func, literal, not_, select, table, text
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 
 from core import db
@@ -60,7 +60,7 @@ RANK_LISTED = 2000
 CACHE_KEY = "handover.search_rum_index"
 STATS_KEY = "handover.search_term_shares"
 STATS_TTL_S = 600.0  # the planner's statistics change slowly (autovacuum's ANALYZE)
-MAIN = table("search_chunks", column("version_id", Integer), column("tsv", TSVECTOR))  # RUM-indexed
+MAIN = table("search_chunks", column("version_id", Integer), column("tsv", TSVECTOR), column("past", Boolean))  # RUM-indexed
 RECENT = table("search_chunks_recent", column("version_id", Integer), column("tsv", TSVECTOR))  # pg_merge
 log = logging.getLogger(__name__)
 
@@ -173,11 +173,17 @@ def _statistics() -> tuple[tuple[dict[str, float], float], float]:
     cached = current_app.extensions.get(STATS_KEY)
     if cached is not None and time.monotonic() - cached[0] < STATS_TTL_S:
         return cached[1], cached[2]
+    # The rows of search_chunks that count are its current ones (a latest-only search reads no
+    # other: pg_current), as many as the entries of its partial RUM index; the table's own count
+    # where there is none (the GIN path, before a first ANALYZE).
     rows = db.session().execute(text(
-        "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, greatest(c.reltuples, 0) "
+        "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, greatest(CASE "
+        "  WHEN s.tablename = 'search_chunks' THEN coalesce((SELECT nullif(greatest(i.reltuples, 0), 0) "
+        "    FROM pg_class i WHERE i.relname = :rum AND i.relnamespace = c.relnamespace), c.reltuples) "
+        "  ELSE c.reltuples END, 0) "
         "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = "
         "current_schema()::regnamespace WHERE s.schemaname = current_schema() "
-        "AND s.tablename IN ('search_chunks', 'search_chunks_recent') AND s.attname = 'tsv'")).all()
+        "AND s.tablename IN ('search_chunks', 'search_chunks_recent') AND s.attname = 'tsv'"), {"rum": INDEX}).all()
     tables = []  # ({term: share}, least listed share, rows)
     for elems, freqs, n in rows:
         if elems and n:
@@ -240,7 +246,7 @@ def search(user, qany, qstream, qrank, extra: list, matching, chunks, filters, l
 
     def visible(stmt, vid, *more):  # the matched ids `vid` the user may see (scope.visible_matches)
         return visible_matches(stmt, vid, user, filters, all_versions).where(*more)
-    if common is not None and newest_index():
+    if common is not None and not all_versions and newest_index():  # the walk reads current chunks
         found = _search_common(visible, common, chunks, limit, offset)
         if found is not None:
             return found
@@ -252,7 +258,7 @@ def search(user, qany, qstream, qrank, extra: list, matching, chunks, filters, l
             if len(known) <= RANK_LISTED:
                 return len(known), _rank_listed(known, qstream, qrank, chunks, limit, offset)
             return len(known), _page_from_index(lambda ids: [(v, known[v]) for v in ids if v in known],
-                                                qstream, qrank, limit, offset)
+                                                qstream, qrank, limit, offset, all_versions)
     total = _count(visible, matching)
     if offset >= total:
         return total, []
@@ -260,7 +266,7 @@ def search(user, qany, qstream, qrank, extra: list, matching, chunks, filters, l
     def lookup(ids):  # one query per batch: which of `ids` are visible matches, with their dates
         u = _id_list(ids)
         return db.session().execute(visible(select(Version.id, Version.created_at).select_from(u), u.c.vid, *extra))
-    return total, _page_from_index(lookup, qstream, qrank, limit, offset)
+    return total, _page_from_index(lookup, qstream, qrank, limit, offset, all_versions)
 
 
 def _id_list(ids) -> object:
@@ -301,9 +307,10 @@ def _in_name(common: Common, chunks, ids: list[int]) -> set[int]:
 
 
 def _newest(stmt):
-    """`stmt` over search_chunks in the newest-first index's order (newest version first);
-    `version_id > 0` is that partial index's predicate (migration 0015), true of every row."""
-    return stmt.where(MAIN.c.version_id > 0).order_by(MAIN.c.version_id.op("<=|")(literal(LAST_ID)))
+    """`stmt` over the current chunks of search_chunks in the newest-first index's order (newest
+    version first); `NOT past AND version_id > 0` is that partial index's predicate (migrations
+    0015, 0016: the second half is true of every row)."""
+    return stmt.where(not_(MAIN.c.past), MAIN.c.version_id > 0).order_by(MAIN.c.version_id.op("<=|")(literal(LAST_ID)))
 
 
 # Planner switches (_planned) of the common-query path; the ranked scan (_ranked_chunks) turns off
@@ -451,32 +458,36 @@ def _listed(visible, matching) -> dict | None:
     return None if len(rows) > LISTED else dict(map(tuple, rows))
 
 
-def _ranked_chunks(s, qstream, qrank):
+def _ranked_chunks(s, qstream, qrank, all_versions: bool = False):
     """(version id, distance) of every chunk matching `qstream`, best first: the RUM index's
-    ordered scan of search_chunks (a server-side cursor: only what is read is fetched) merged with the few
-    chunks still in search_chunks_recent, ranked one by one by the same distance. The view over
-    both tables is not used here: the planner would rank every match above the union instead
-    of reading the index in order. It also prefers a bitmap scan plus a sort when it expects
-    few matches (its estimates for tsvector matches are poor), so that is off while the
-    cursor's plan is made. Each row read costs about 13 µs: PostgreSQL computes the ORDER BY
-    expression for every row the scan returns (a hidden output column; EXPLAIN VERBOSE shows
-    it), reading the vector back from TOAST, rather than taking the index's value (1,400 rows
-    of '事务' at 20,000 versions: 19.5 ms ordered, 0.9 ms unordered). Returns (iterator,
-    cursor to close)."""
+    ordered scan of the current chunks of search_chunks (a server-side cursor: only what is read
+    is fetched), for an all-versions search also that of the past ones (ix_search_chunks_past,
+    migration 0016), merged with the few chunks still in search_chunks_recent, ranked one by one
+    by the same distance. The views are not used here: the planner would rank every match
+    above the union instead of reading the index in order. It also prefers a bitmap scan plus a
+    sort when it expects few matches (its estimates for tsvector matches are poor), so that is
+    off while the cursors' plans are made. Each row read costs about 13 µs: PostgreSQL computes
+    the ORDER BY expression for every row the scan returns (a hidden output column; EXPLAIN
+    VERBOSE shows it), reading the vector back from TOAST, rather than taking the index's value
+    (1,400 rows of '事务' at 20,000 versions: 19.5 ms ordered, 0.9 ms unordered). Returns
+    (iterator, cursors to close)."""
     recent = s.execute(select(RECENT.c.version_id, RECENT.c.tsv.op("<=>")(qrank).label("d"))
                        .where(RECENT.c.tsv.op("@@")(qstream))).all()
     distance = MAIN.c.tsv.op("<=>")(qrank)
-    stream = _planned(s, select(MAIN.c.version_id, distance.label("d")).where(MAIN.c.tsv.op("@@")(qstream))
-                      .order_by(distance), ("enable_bitmapscan",), stream_results=True, max_row_buffer=BATCH)
-    rows = (tuple(r) for part in stream.partitions(BATCH) for r in part)
-    return heapq.merge(sorted(map(tuple, recent), key=_by_distance), rows, key=_by_distance), stream
+    parts = [not_(MAIN.c.past)] + ([MAIN.c.past] if all_versions else [])
+    streams = [_planned(s, select(MAIN.c.version_id, distance.label("d")).where(part, MAIN.c.tsv.op("@@")(qstream))
+                        .order_by(distance), ("enable_bitmapscan",), stream_results=True, max_row_buffer=BATCH)
+               for part in parts]
+    rows = [(tuple(r) for part in stream.partitions(BATCH) for r in part) for stream in streams]
+    return heapq.merge(sorted(map(tuple, recent), key=_by_distance), *rows, key=_by_distance), streams
 
 
 def _by_distance(row) -> float:
     return row[1]
 
 
-def _page_from_index(lookup, qstream, qrank, limit: int, offset: int) -> list[tuple[int, float]]:
+def _page_from_index(lookup, qstream, qrank, limit: int, offset: int,
+                     all_versions: bool = False) -> list[tuple[int, float]]:
     """The page, read in rank order (_ranked_chunks) in batches (BATCH chunks, then twice as
     many each time); `lookup(ids)` gives (id, created_at) of a batch's new versions that are
     visible matches. A version ranks by its first (best) chunk, ties newest first; reading
@@ -484,7 +495,7 @@ def _page_from_index(lookup, qstream, qrank, limit: int, offset: int) -> list[tu
     strictly lower."""
     s = db.session()
     want = offset + limit
-    ordered, stream = _ranked_chunks(s, qstream, qrank)
+    ordered, streams = _ranked_chunks(s, qstream, qrank, all_versions)
     seen: set[int] = set()
     scores: dict[int, float] = {}
     ranked: list[tuple[int, float, int]] = []  # (rank group, -created, -id) of visible versions
@@ -509,7 +520,8 @@ def _page_from_index(lookup, qstream, qrank, limit: int, offset: int) -> list[tu
             if len(ranked) >= want and group > ranked[want - 1][0]:
                 break  # every later chunk is in a later group: the page is certain
     finally:
-        stream.close()
+        for stream in streams:
+            stream.close()
     return [(-nid, _rank(scores[-nid])) for _, _, nid in ranked[offset:want]]
 
 

@@ -15,7 +15,9 @@ search/engines/pg_rum.py ranks from the index instead (ORDER BY tsv <=> query LI
 
 Where the chunks live (migration 0014): new chunks are written to search_chunks_recent (GIN,
 cheap to insert) and moved into search_chunks (RUM or GIN) by the worker's search_merge job
-(pg_merge.py); queries read both through the view search_chunks_all.
+(pg_merge.py). Chunks of versions no longer current are marked past (migration 0016,
+pg_current.py): a latest-only query reads the view search_chunks_current (current chunks and
+the recent table), an all-versions query search_chunks_all (every chunk).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from core import db
 from deliverables.models import Version
 from search.analysis import tokens
-from search.engines import pg_rum
+from search.engines import pg_current, pg_rum
 from search.query_syntax import AnyOf, Leaf, Query
 from search.scope import conditions, join_versions
 
@@ -83,7 +85,7 @@ def tsvector_text(terms: list[str]) -> str:
 
 RECENT = "search_chunks_recent"  # new chunks, until pg_merge moves them into search_chunks
 NEW_CHUNKS = RECENT  # where index() writes (a test writes straight to search_chunks)
-ALL_CHUNKS = "search_chunks_all"  # what queries read: the view over both tables
+ALL_CHUNKS = pg_current.ALL_VIEW  # what an all-versions query reads: every chunk of both tables
 
 
 def index(version, name: str, body: str, bulk: bool = False) -> None:
@@ -133,7 +135,14 @@ def _any(leaves) -> str:
     return " | ".join(leaf_tsquery(l) for l in leaves)
 
 
-CHUNKS = table(ALL_CHUNKS, column("version_id", Integer), column("chunk", Integer), column("tsv", TSVECTOR))
+def chunks_view(all_versions: bool):
+    """The chunks a query reads, as a table: every chunk for an all-versions search, else those of
+    current versions and the recent table (pg_current.view)."""
+    return table(pg_current.view(all_versions), column("version_id", Integer), column("chunk", Integer),
+                 column("tsv", TSVECTOR))
+
+
+CHUNKS = chunks_view(True)
 
 
 def _leaves(node) -> list[Leaf]:
@@ -161,12 +170,13 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
     runs on chunks that may be returned."""
     s = db.session()
     s.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))  # until the transaction ends (a request's)
+    view = chunks_view(all_versions)
     positives = q.positive_leaves()
     qany = cast(bindparam("qany", _any(positives)), TSQUERY)
     extra = []
     # The distinct matching version ids: every required word (in any chunk of the version),
     # no excluded one; as set operations over index scans, never a scan of every chunk.
-    matching = select(CHUNKS.c.version_id).where(CHUNKS.c.tsv.op("@@")(qany)).distinct()
+    matching = select(view.c.version_id).where(view.c.tsv.op("@@")(qany)).distinct()
     simple = len(q.required) == 1 and not q.excluded
     if not simple:
         n = 0
@@ -175,7 +185,7 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
             nonlocal n
             n += 1
             leaves = leaf_or_group.leaves if isinstance(leaf_or_group, AnyOf) else [leaf_or_group]
-            return text(f"SELECT version_id FROM {ALL_CHUNKS} WHERE tsv @@ CAST(:l{n} AS tsquery)").bindparams(
+            return text(f"SELECT version_id FROM {view.name} WHERE tsv @@ CAST(:l{n} AS tsquery)").bindparams(
                 bindparam(f"l{n}", _any(leaves))).columns(version_id=Integer)
 
         required, excluded = [ids(node) for node in q.required], [ids(leaf) for leaf in q.excluded]
@@ -201,12 +211,12 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
         checks = ([] if exact else [(stream, True)]) + [(w, True) for w in words if w != stream]
         checks += [(_any(_leaves(x)), False) for x in q.excluded]
         common = pg_rum.Common(every_tsquery(q), pg_rum.rarest_terms(leaves), checks, sample=not (exact and simple))
-        return pg_rum.search(user, qany, qstream, qrank, extra, matching, CHUNKS, filters, limit, offset,
+        return pg_rum.search(user, qany, qstream, qrank, extra, matching, view, filters, limit, offset,
                              all_versions, common)
-    conds = conditions(user, filters, all_versions) + extra + [CHUNKS.c.tsv.op("@@")(qstream)]
-    score = func.sum(func.ts_rank(CHUNKS.c.tsv, qrank)).label("score")
+    conds = conditions(user, filters, all_versions) + extra + [view.c.tsv.op("@@")(qstream)]
+    score = func.sum(func.ts_rank(view.c.tsv, qrank)).label("score")
     matched = join_versions(select(Version.id, Version.created_at, score)
-                            .select_from(CHUNKS).join(Version, Version.id == CHUNKS.c.version_id)
+                            .select_from(view).join(Version, Version.id == view.c.version_id)
                             ).where(*conds).group_by(Version.id, Version.created_at).subquery("m")
     rows = s.execute(select(matched.c.id, matched.c.score, func.count().over().label("total"))
                      .order_by(matched.c.score.desc(), matched.c.created_at.desc(), matched.c.id.desc())
