@@ -29,8 +29,9 @@ def reindex_command(which):
 
 @search_cli.command("status")
 def status_command():
-    """Print the search engine in use and, on PostgreSQL, how it ranks (RUM index or GIN) and
-    whether common queries are shown newest first (search/common.py)."""
+    """Print the search engine in use and, on PostgreSQL, how it ranks (RUM index or GIN),
+    whether common queries are shown newest first (search/common.py) and what the search_merge
+    job has still to do (recent chunks to move, chunks of superseded versions to mark past)."""
     engine = search.engine_name()
     line = f"engine: {engine}"
     if engine == "postgresql":
@@ -40,5 +41,6 @@ def status_command():
         if path == "rum":
             line += ("; common queries newest first (index " + pg_rum.NEWEST + ")" if pg_rum.newest_index()
                      else "; every query ranked (no newest-first index: migration 0015)")
-        line += f"; chunks waiting for the search_merge job: {pg_merge.pending()}"
+        line += (f"; chunks waiting for the search_merge job: {pg_merge.pending()}, "
+                 f"of superseded versions still to mark past: {pg_merge.unmarked()}")
     click.echo(line)

@@ -12,7 +12,8 @@ SQLite FTS5 applies it (sqlite_fts): it counts the versions holding every word, 
 checked, up to COMMON + 1 (an upper bound of the matches, never a full count), then reads the
 newest visible matches (CAP + 1) in rowid order, and page() orders and cuts them.
 
-PostgreSQL with RUM applies it too (pg_rum._search_common) from COMMON_PG chunks, expected
+PostgreSQL with RUM applies it too (pg_rum._search_common) to a latest-only search from
+COMMON_PG chunks of current versions (pg_current.py: the only ones such a search reads), expected
 from the planner's statistics (counted where there are none yet): the chunks holding the
 rarest term of the query's narrowest word, times, when the query is more than that term (a
 phrase, a CJK word of three characters or more, other words), the share of its newest

@@ -84,13 +84,15 @@ def test_moved_chunks_are_marked_and_answers_do_not_change(app, actions, version
         assert current == s.scalar(text("SELECT count(*) FROM search_chunks WHERE NOT past")) and every > current
 
 
-def test_the_job_marks_chunks_of_versions_superseded_later(app, actions):
+def test_the_job_marks_chunks_of_versions_superseded_later(app, actions, runner):
     docs = list(actions.deliverables().values())
     v1 = actions.upload(docs[0], "巡检记录 甲一。", "甲-1.md")["id"]
     _merge_all(app)
     assert _past(app) == {v1: False}
     v2 = actions.upload(docs[0], "巡检记录 甲二。", "甲-2.md")["id"]
     before = _answers(actions)
+    out = runner.invoke(args=["search", "status"]).output
+    assert "chunks waiting for the search_merge job: 2, of superseded versions still to mark past: 2" in out
     with app.app_context():
         result = pg_merge.job()
     assert result == {"moved": 2, "marked": 2, "left": 0}  # v2's name and body moved; v1's marked
@@ -98,6 +100,7 @@ def test_the_job_marks_chunks_of_versions_superseded_later(app, actions):
     assert _answers(actions) == before
     with app.app_context():
         assert pg_merge.job() == {"moved": 0, "marked": 0, "left": 0}
+    assert "still to mark past: 0" in runner.invoke(args=["search", "status"]).output
 
 
 def test_the_rebuild_marks_past_chunks(app, actions, versions):

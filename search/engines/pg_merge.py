@@ -214,6 +214,13 @@ def mark_past(budget_s: float = BUDGET_S, batch: int = BATCH) -> int:
             return marked
 
 
+def unmarked() -> int:
+    """Chunks in search_chunks of versions no longer current, not yet marked past (0 on SQLite)."""
+    if not applies():
+        return 0
+    return db.session().scalar(text(f"SELECT count(*) FROM search_chunks WHERE NOT past AND {is_past('version_id')}"))
+
+
 def job() -> dict:
     """The periodic job: {"moved": n, "marked": k, "left": m}: recent chunks moved, then chunks
     of superseded versions marked past with what is left of the budget."""

@@ -22,6 +22,11 @@ scan that stops early) and counted up to CAP (_search_common). New chunks wait i
 the worker's search_merge job moves them here (pg_merge.py); they are ranked by the same
 distance and merged into the index's order (_ranked_chunks).
 
+Only the current chunks are read by a latest-only search (pg_current.py, migration 0016): both
+RUM indexes above are partial (WHERE NOT past), and the chunks of superseded versions, marked
+past, have a RUM index of their own that an all-versions search reads too (its ranked scan
+merges both; it never takes the common-query path, whose walk reads current chunks only).
+
 Which path runs: RUM when HANDOVER_SEARCH_RUM is on (default) and the index exists; the
 answer is cached per app and logged once ("search: PostgreSQL ranks with ...");
 `flask search status` prints it.
