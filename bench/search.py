@@ -403,8 +403,7 @@ class Run:
         with self.app.app_context():
             while pg_merge.merge(budget_s=3600):
                 pass
-            if hasattr(pg_merge, "mark_past"):  # chunks of versions superseded since they were moved
-                pg_merge.mark_past(budget_s=3600)
+            pg_merge.mark_past(budget_s=3600)  # chunks of versions superseded since they were moved
         return time.perf_counter() - t0
 
     def analyze(self) -> None:
