@@ -19,6 +19,11 @@ INDEX is about ten times faster than inserting), swapped in at the end of one tr
 Readers go on reading the old tables (the moved rows are deleted only at the commit) and wait
 only for the swap itself; writers wait for the whole rebuild. Then the recent table is vacuumed
 (vacuum_recent), so queries no longer read the moved rows' index entries.
+
+The job also marks past the chunks of versions no longer current (pg_current, migration 0016):
+a moved chunk is marked as it moves, the rebuild marks every row it copies, and mark_past marks
+those whose version was superseded after they were moved (an UPDATE in batches, with what is
+left of the minute's budget): each leaves the partial indexes that latest-only searches read.
 """
 from __future__ import annotations
 
