@@ -1,6 +1,6 @@
 """Migration 0016 (issue 17): on PostgreSQL search_chunks gets its `past` column, marked for
 the chunks of versions that are no longer current, its RUM indexes become partial and the view
-search_chunks_current appears; the downgrade puts back one index over every chunk and the old
+search_chunks_parts appears; the downgrade puts back one index over every chunk and the old
 view, losing no chunk. SQLite: nothing changes."""
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from migration_support import empty_database, migration_steps
 
 
 def _state(engine) -> tuple[bool, bool]:
-    """(past column present, current view present)."""
+    """(past column present, parts view present)."""
     insp = inspect(engine)
     columns = {c["name"] for c in insp.get_columns("search_chunks")} if insp.has_table("search_chunks") else set()
-    return "past" in columns, "search_chunks_current" in insp.get_view_names()
+    return "past" in columns, "search_chunks_parts" in insp.get_view_names()
 
 
 def _indexes(engine) -> dict[str, str]:
@@ -42,8 +42,8 @@ def test_0016_past_chunks_up_and_down(backend, tmp_path):
             with engine.connect() as conn:
                 assert conn.execute(text("SELECT version_id, chunk, past FROM search_chunks ORDER BY chunk")).all() == [
                     (7, 0, True), (7, 1, True)]
-                assert conn.scalar(text("SELECT count(*) FROM search_chunks_current")) == 1  # the recent chunk
-                assert conn.scalar(text("SELECT count(*) FROM search_chunks_all")) == 3
+                assert conn.scalar(text("SELECT count(*) FROM search_chunks_all WHERE NOT past")) == 1  # the recent one
+                assert conn.scalar(text("SELECT count(*) FROM search_chunks_parts")) == 3
             if rum:
                 defs = _indexes(engine)
                 assert defs["ix_search_chunks_rum"].endswith("WHERE (NOT past)")

@@ -4,10 +4,12 @@ search_chunks gets a column `past`: true once the chunk's version is no longer c
 its deliverable's latest version nor its latest signed-off one; search/engines/pg_current.py
 says why that is for good). Where 0012 made the RUM index, it and the newest-first index of
 0015 become partial over the current chunks (WHERE NOT past) and a third RUM index covers the
-past ones; a latest-only search reads the new view search_chunks_current, an all-versions one
-search_chunks_all (both parts). The GIN path keeps its one index. Existing chunks are marked
-here, before the partial indexes are built (an UPDATE of indexed rows would insert each into
-a RUM index); later ones by the search_merge job (pg_merge.mark_past).
+past ones. The view search_chunks_all gains the column (a recent chunk is never past): a
+latest-only search reads it with NOT past; an all-versions one reads the new view
+search_chunks_parts, whose legs are the two parts (each through its own partial index). The
+GIN path keeps its one index. Existing chunks are marked here, before the partial indexes are
+built (an UPDATE of indexed rows would insert each into a RUM index); later ones by the
+search_merge job (pg_merge.mark_past).
 
 Revision ID: 0016_search_past
 Revises: 0015_search_newest
@@ -48,9 +50,9 @@ def upgrade() -> None:
         op.execute(f"CREATE INDEX {PAST} ON search_chunks USING rum (tsv rum_tsvector_ops) WHERE past")
         if newest:
             op.execute(f"CREATE INDEX {NEWEST} ON search_chunks {NEWEST_DEF} WHERE NOT past AND version_id > 0")
-    op.execute("CREATE VIEW search_chunks_current AS SELECT version_id, chunk, tsv FROM search_chunks WHERE NOT past "
-               "UNION ALL SELECT version_id, chunk, tsv FROM search_chunks_recent")
-    op.execute("CREATE VIEW search_chunks_all AS SELECT version_id, chunk, tsv FROM search_chunks WHERE NOT past "
+    op.execute("CREATE VIEW search_chunks_all AS SELECT version_id, chunk, tsv, past FROM search_chunks "
+               "UNION ALL SELECT version_id, chunk, tsv, false AS past FROM search_chunks_recent")
+    op.execute("CREATE VIEW search_chunks_parts AS SELECT version_id, chunk, tsv FROM search_chunks WHERE NOT past "
                "UNION ALL SELECT version_id, chunk, tsv FROM search_chunks WHERE past "
                "UNION ALL SELECT version_id, chunk, tsv FROM search_chunks_recent")
     op.execute("ANALYZE search_chunks")
@@ -62,7 +64,7 @@ def downgrade() -> None:
         return
     rum, newest = _has(bind, RUM), _has(bind, NEWEST)
     op.execute("DROP VIEW IF EXISTS search_chunks_all")
-    op.execute("DROP VIEW IF EXISTS search_chunks_current")
+    op.execute("DROP VIEW IF EXISTS search_chunks_parts")
     if rum:
         op.execute(f"DROP INDEX IF EXISTS {NEWEST}")
         op.execute(f"DROP INDEX IF EXISTS {PAST}")

@@ -33,7 +33,7 @@ from sqlalchemy import text
 
 from core import db
 from search import engine_name_db
-from search.engines.pg_current import create_views, is_past
+from search.engines.pg_current import ALL_VIEW, PARTS_VIEW, create_views, is_past
 
 JOB = "search_merge"
 BATCH = 500  # chunks a transaction: about 250 versions
@@ -166,8 +166,8 @@ def _swap_in(indexes) -> None:
                        "AND contype = 'f'")) or "search_chunks_version_id_fkey"
     s.execute(text(f"ALTER TABLE {NEXT} ADD CONSTRAINT {fk}_next FOREIGN KEY (version_id) "
                    f"REFERENCES versions(id) ON DELETE CASCADE NOT VALID"))
-    s.execute(text("DROP VIEW search_chunks_all"))
-    s.execute(text("DROP VIEW search_chunks_current"))
+    s.execute(text(f"DROP VIEW {ALL_VIEW}"))
+    s.execute(text(f"DROP VIEW {PARTS_VIEW}"))
     s.execute(text("DROP TABLE search_chunks"))
     s.execute(text(f"ALTER TABLE {NEXT} RENAME TO search_chunks"))
     s.execute(text(f"ALTER TABLE search_chunks RENAME CONSTRAINT pk_{NEXT} TO pk_search_chunks"))

@@ -16,14 +16,14 @@ search/engines/pg_rum.py ranks from the index instead (ORDER BY tsv <=> query LI
 Where the chunks live (migration 0014): new chunks are written to search_chunks_recent (GIN,
 cheap to insert) and moved into search_chunks (RUM or GIN) by the worker's search_merge job
 (pg_merge.py). Chunks of versions no longer current are marked past (migration 0016,
-pg_current.py): a latest-only query reads the view search_chunks_current (current chunks and
-the recent table), an all-versions query search_chunks_all (every chunk).
+pg_current.py): a latest-only query reads the current chunks of the view search_chunks_all,
+an all-versions query every chunk through search_chunks_parts (chunks_view).
 """
 from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import Integer, bindparam, cast, column, except_, func, intersect, not_, select, table, text
+from sqlalchemy import Boolean, Integer, bindparam, cast, column, except_, func, intersect, not_, select, table, text
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 from core import db
@@ -85,7 +85,6 @@ def tsvector_text(terms: list[str]) -> str:
 
 RECENT = "search_chunks_recent"  # new chunks, until pg_merge moves them into search_chunks
 NEW_CHUNKS = RECENT  # where index() writes (a test writes straight to search_chunks)
-ALL_CHUNKS = pg_current.ALL_VIEW  # what an all-versions query reads: every chunk of both tables
 
 
 def index(version, name: str, body: str, bulk: bool = False) -> None:
@@ -136,13 +135,19 @@ def _any(leaves) -> str:
 
 
 def chunks_view(all_versions: bool):
-    """The chunks a query reads, as a table: every chunk for an all-versions search, else those of
-    current versions and the recent table (pg_current.view)."""
-    return table(pg_current.view(all_versions), column("version_id", Integer), column("chunk", Integer),
-                 column("tsv", TSVECTOR))
+    """The chunks a query reads (columns version_id, chunk, tsv): every chunk for an all-versions
+    search (the view search_chunks_parts, each part through its own index), else those of
+    current versions and the recent table (search_chunks_all, NOT past: a subquery the planner
+    flattens, so joins still probe it by version id). pg_current says why."""
+    if all_versions:
+        return table(pg_current.PARTS_VIEW, column("version_id", Integer), column("chunk", Integer),
+                     column("tsv", TSVECTOR))
+    every = table(pg_current.ALL_VIEW, column("version_id", Integer), column("chunk", Integer),
+                  column("tsv", TSVECTOR), column("past", Boolean))
+    return select(every.c.version_id, every.c.chunk, every.c.tsv).where(not_(every.c.past)).subquery("chunks")
 
 
-CHUNKS = chunks_view(True)
+CHUNKS = chunks_view(False)  # what a latest-only search reads
 
 
 def _leaves(node) -> list[Leaf]:
@@ -185,8 +190,7 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
             nonlocal n
             n += 1
             leaves = leaf_or_group.leaves if isinstance(leaf_or_group, AnyOf) else [leaf_or_group]
-            return text(f"SELECT version_id FROM {view.name} WHERE tsv @@ CAST(:l{n} AS tsquery)").bindparams(
-                bindparam(f"l{n}", _any(leaves))).columns(version_id=Integer)
+            return select(view.c.version_id).where(view.c.tsv.op("@@")(cast(bindparam(f"l{n}", _any(leaves)), TSQUERY)))
 
         required, excluded = [ids(node) for node in q.required], [ids(leaf) for leaf in q.excluded]
         extra = [Version.id.in_(sub) for sub in required] + [not_(Version.id.in_(sub)) for sub in excluded]
