@@ -1,5 +1,6 @@
 """The common-query rule (search/common.py), SQLite FTS5's and PostgreSQL's with RUM: a query
-whose words occur in more than COMMON versions (PostgreSQL: COMMON_PG chunks) shows the newest
+whose words occur in more than COMMON versions (PostgreSQL: COMMON_PG chunks of current
+versions, latest-only searches: test_search_pg_past.py has the all-versions case) shows the newest
 visible matches, file-name matches first, counted up to CAP ('more than CAP' beyond); below
 it, ranked over every match with an exact total. COMMON, COMMON_PG and CAP are made small
 here, so a handful of versions is "common". Every test runs on both databases."""

@@ -12,8 +12,9 @@ from search_support import make_docx, version_ids
 ENGINES = ("db", "whoosh", "tantivy")
 # Every engine on every backend; on PostgreSQL the database's engine once more with the RUM
 # index switched off ("db-gin"), so both of its ranking paths (search/engines/pg_rum.py) pass,
-# and once with every chunk written straight to the RUM-indexed table ("db-merged": where the
-# worker's search_merge job leaves them; "db" finds them all in search_chunks_recent).
+# and once with every chunk written straight to the RUM-indexed table and the chunks of superseded
+# versions marked past at once ("db-merged": where the worker's search_merge job leaves them;
+# "db" finds them all in search_chunks_recent).
 CASES = [(b, e) for b in BACKENDS for e in ENGINES] + [(b, e) for b in BACKENDS if b == "postgresql"
                                                        for e in ("db-gin", "db-merged")]
 
@@ -35,8 +36,14 @@ def engine(case, app, monkeypatch):
     app.config["HANDOVER_SEARCH"] = "db" if name.startswith("db-") else name
     app.config["HANDOVER_SEARCH_RUM"] = name != "db-gin"
     if name == "db-merged":
-        from search.engines import postgres_fts
+        from search.engines import pg_merge, postgres_fts
         monkeypatch.setattr(postgres_fts, "NEW_CHUNKS", "search_chunks")
+        write = postgres_fts.index_many
+
+        def write_and_mark(entries):
+            write(entries)
+            pg_merge.mark_batch(10 ** 6)  # in the upload's transaction: the superseded version's chunks
+        monkeypatch.setattr(postgres_fts, "index_many", write_and_mark)
     return name
 
 
@@ -138,6 +145,15 @@ def test_client_isolation_and_latest(actions, docs):
     actions.search("client", expect=404, q="设计说明", project="P2")
     actions.sign_off(v2)
     assert ids(actions, "client", q="设计说明") == {v2}
+    # v1 (neither the latest nor the latest signed-off) is current no more (PostgreSQL
+    # "db-merged": its chunks are marked past): found by an all-versions search only.
+    v3 = actions.upload(docs["system_design"], filename="v3.md", data="三版 设计说明 丙")["id"]
+    assert ids(actions, "pm", q="设计说明") == {v3}
+    assert ids(actions, "pm", q="初版") == set()
+    assert ids(actions, "pm", q="初版", all_versions=1) == {v1}
+    assert ids(actions, "pm", q="设计说明", all_versions=1) == {v1, v2, v3}
+    assert ids(actions, "client", q="设计说明") == {v2}                  # still the latest signed-off
+    assert ids(actions, "client", q="设计说明", all_versions=1) == {v1, v2}
 
 
 def test_pagination_total_and_ranking(actions, docs, clock):

@@ -117,8 +117,8 @@ def test_merge_job_is_a_periodic_worker_job(app):
 
 
 def _shape(app) -> dict:
-    """What the rebuild must keep: the main table's index definitions and foreign key, and the
-    view over both tables."""
+    """What the rebuild must keep: the main table's index definitions (partial ones included) and
+    foreign key, and both views over the two tables (pg_current)."""
     with app.app_context():
         s = db.session()
         return {"indexes": sorted(s.execute(text(
@@ -126,7 +126,8 @@ def _shape(app) -> dict:
                 "fk": s.execute(text(
                     "SELECT conname, confdeltype, confrelid::regclass::text FROM pg_constraint "
                     "WHERE conrelid = 'search_chunks'::regclass AND contype = 'f'")).all(),
-                "view": s.scalar(text("SELECT definition FROM pg_views WHERE viewname = 'search_chunks_all'"))}
+                "views": s.execute(text("SELECT viewname, definition FROM pg_views "
+                                        "WHERE viewname LIKE 'search_chunks%' ORDER BY viewname")).all()}
 
 
 def test_bulk_merge_rebuilds_the_table_and_changes_no_answer(app, actions, uploaded, monkeypatch):

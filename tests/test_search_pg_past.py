@@ -131,3 +131,39 @@ def test_each_part_has_its_partial_index(app, actions, versions):
     assert "WHERE ((NOT past) AND (version_id > 0))" in defs[pg_rum.NEWEST]
     hits = actions.search(q="甲", all_versions="1", limit=10)["hits"]
     assert sorted(h["version_id"] for h in hits) == sorted(versions["a"])
+
+
+def test_an_all_versions_search_is_ranked_with_an_exact_total(app, actions, docs_five, clock, monkeypatch):
+    """The common-query rule's walk reads current chunks only, so on PostgreSQL a search of all
+    versions is always ranked, its total exact (SQLite applies the rule to both: totals of the
+    engines may differ there, as they may between their thresholds)."""
+    from test_search_common_rule import common
+    common(monkeypatch, cap=2)
+    made = docs_five
+    latest = actions.search(q="巡检 记录")
+    if not pg_rum_in_use(app):
+        return                                                 # the GIN path ranks every query
+    assert latest["total"] == 2 and latest["total_exact"] is False
+    every = actions.search(q="巡检 记录", all_versions="1", limit=10)
+    assert every["total"] == 5 and every["total_exact"] is True
+    assert {h["version_id"] for h in every["hits"]} == set(made)
+
+
+def pg_rum_in_use(app) -> bool:
+    with app.app_context():
+        return pg_rum.use_rum() and pg_rum.newest_index()
+
+
+@pytest.fixture
+def docs_five(app, actions, clock):
+    """Five versions holding 巡检 记录: three of one document (two superseded, marked past by the
+    job), two of others."""
+    docs = list(actions.deliverables().values())
+    made = []
+    for i, d in enumerate([docs[0], docs[0], docs[0], docs[1], docs[2]]):
+        clock.advance(minutes=1)
+        made.append(actions.upload(d, f"第{i}份 巡检 记录", f"f{i}.txt")["id"])
+    with app.app_context():
+        pg_merge.job()
+    assert sum(_past(app).values()) == 2
+    return made

@@ -42,8 +42,8 @@ PAST_INDEX = "ix_search_chunks_past"
 
 
 def is_past(column: str) -> str:
-    """SQL: true when the version id in `column` is not current (a hashed subplan: one pass
-    over the deliverables a statement)."""
+    """SQL: true when the version id in `column` is not current (a hashed subplan, one pass
+    over the deliverables a statement, while the ids fit in work_mem: pg_merge sets it)."""
     return f"({column} NOT IN ({CURRENT_IDS}))"
 
 

@@ -2,7 +2,7 @@
 
 Uploads and imports write their chunks to search_chunks_recent (GIN with its pending list:
 cheap to insert; migration 0014) because inserting into the RUM index of search_chunks costs
-about twelve times as much. Both tables are searched (the view search_chunks_all), so moving
+about twelve times as much. Both tables are searched (the views of pg_current), so moving
 rows changes no result; it keeps the recent table small, so the part of a query that ranks
 recent rows one by one stays cheap while the large table is ranked from the RUM index.
 
@@ -68,15 +68,29 @@ def applies() -> bool:
     return engine_name_db() == "postgresql"
 
 
+# Memory for the transaction's hash of the current version ids (pg_current.is_past): with
+# PostgreSQL's default 4 MB the NOT IN list stops being a hashed subplan from about 300,000
+# ids, and every row would then be compared with the whole list.
+WORK_MEM = "64MB"
+
+
+def _with_memory(s) -> None:
+    s.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))  # until this transaction ends
+
+
 def merge_batch(n: int = BATCH) -> int:
     """Move up to n recent chunks into search_chunks; the caller commits. Returns how many moved."""
-    return db.session().execute(_MOVE, {"n": n}).rowcount
+    s = db.session()
+    _with_memory(s)
+    return s.execute(_MOVE, {"n": n}).rowcount
 
 
 def mark_batch(n: int = BATCH) -> int:
     """Mark up to n chunks of versions no longer current as past; the caller commits. Returns
     how many were marked."""
-    return db.session().execute(_MARK, {"n": n}).rowcount
+    s = db.session()
+    _with_memory(s)
+    return s.execute(_MARK, {"n": n}).rowcount
 
 
 def merge(budget_s: float = BUDGET_S, batch: int = BATCH) -> int:
@@ -115,7 +129,7 @@ def wants_bulk() -> bool:
 
 def bulk_merge() -> int:
     """Move every recent chunk into search_chunks by rebuilding it: a new table with both
-    tables' rows, the main table's indexes built on it, the view recreated over it, swapped in
+    tables' rows, the main table's indexes built on it, the views recreated over it, swapped in
     (the caller commits). Returns the chunks moved.
 
     Writers to search_chunks (a second merge, a removed version) wait for the rebuild: the lock
@@ -134,6 +148,7 @@ def _build_next() -> tuple[int, list]:
     moved, [(index name, definition)]). Uploads go on (they write to the recent table), and
     readers read the old tables."""
     s = db.session()
+    _with_memory(s)
     s.execute(text("LOCK TABLE search_chunks IN SHARE ROW EXCLUSIVE MODE"))
     indexes = s.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_chunks' "
                              "AND indexname <> 'pk_search_chunks'")).all()
@@ -223,7 +238,9 @@ def unmarked() -> int:
     """Chunks in search_chunks of versions no longer current, not yet marked past (0 on SQLite)."""
     if not applies():
         return 0
-    return db.session().scalar(text(f"SELECT count(*) FROM search_chunks WHERE NOT past AND {is_past('version_id')}"))
+    s = db.session()
+    _with_memory(s)
+    return s.scalar(text(f"SELECT count(*) FROM search_chunks WHERE NOT past AND {is_past('version_id')}"))
 
 
 def job() -> dict:

@@ -77,17 +77,24 @@ def index_exists(name: str = INDEX) -> bool:
                                     "AND indexname = :i"), {"i": name}) is not None
 
 
+def rum_index() -> bool:
+    """True when the RUM index of migration 0012 exists (cached per app, logged once): then the
+    chunk indexes are partial (migration 0016: current chunks, past ones), whether or not this
+    app ranks with RUM."""
+    found = current_app.extensions.get(CACHE_KEY)
+    if found is None:
+        found = current_app.extensions[CACHE_KEY] = index_exists()
+        log.info("search: PostgreSQL %s", f"has the RUM index {INDEX}" if found else
+                 "has no RUM index: it ranks with GIN (install postgresql-15-rum, then `flask db upgrade` on a "
+                 "fresh database, or downgrade this one to 0011 and upgrade it again)")
+    return found
+
+
 def ranking_path() -> tuple[str, str]:
     """('rum' | 'gin', why): the path the PostgreSQL engine takes in this app."""
     if not current_app.config.get("HANDOVER_SEARCH_RUM", True):
         return "gin", "HANDOVER_SEARCH_RUM=0"
-    found = current_app.extensions.get(CACHE_KEY)
-    if found is None:
-        found = current_app.extensions[CACHE_KEY] = index_exists()
-        log.info("search: PostgreSQL ranks with %s", f"RUM ({INDEX})" if found else
-                 "GIN (no RUM index: install postgresql-15-rum, then `flask db upgrade` on a fresh database "
-                 "or run migration 0012 again)")
-    return ("rum", f"index {INDEX}") if found else ("gin", "rum extension or index absent")
+    return ("rum", f"index {INDEX}") if rum_index() else ("gin", "rum extension or index absent")
 
 
 def use_rum() -> bool:
@@ -161,7 +168,8 @@ def rank_tsquery(leaves) -> str:
 
 def term_shares() -> tuple[dict[str, float], float]:
     """({term: share of chunks holding it}, the share assumed for a term not listed): the
-    planner's statistics of both chunk tables (their most common lexemes, kept by ANALYZE),
+    planner's statistics of both chunk tables (their most common lexemes, kept by ANALYZE, over
+    every chunk: past ones too, taken to hold terms as often as current ones),
     weighted by the tables' row counts; read once per STATS_TTL_S per app. A term a table does
     not list counts there as its least common listed one. Without statistics every term looks
     alike (1.0)."""
@@ -169,7 +177,8 @@ def term_shares() -> tuple[dict[str, float], float]:
 
 
 def chunk_rows() -> float:
-    """The chunks in both tables by the planner's statistics (0 without them)."""
+    """The chunks a latest-only search reads, by the planner's statistics: the current ones of
+    search_chunks (its partial RUM index's entries) and the recent table's (0 without them)."""
     return _statistics()[1]
 
 
@@ -346,8 +355,9 @@ def _common_enough(common: Common) -> bool:
     a phrase, a CJK word of three characters or more, another word, an exclusion), the share
     of the newest SAMPLE of them that hold `every` word. A rare phrase of common words is
     ranked, not walked: the walk would read every chunk to find it. Statistics rather than a
-    count because counting 15,000 chunks took 11 ms at 200,000 versions; they are what the
-    planner itself trusts, refreshed by ANALYZE (the bulk import runs it, autovacuum too).
+    count because counting 15,000 chunks took 11 ms at 200,000 versions (before migration
+    0016); they are what the planner itself trusts, refreshed by ANALYZE (the bulk import runs
+    it, autovacuum too).
     The sample tests `every` word within one chunk: a query whose words lie in different
     chunks of its versions (one in the file name) looks rarer than it is, and is ranked."""
     s = db.session()

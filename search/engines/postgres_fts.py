@@ -17,7 +17,7 @@ Where the chunks live (migration 0014): new chunks are written to search_chunks_
 cheap to insert) and moved into search_chunks (RUM or GIN) by the worker's search_merge job
 (pg_merge.py). Chunks of versions no longer current are marked past (migration 0016,
 pg_current.py): a latest-only query reads the current chunks of the view search_chunks_all,
-an all-versions query every chunk through search_chunks_parts (chunks_view).
+an all-versions query every chunk (chunks_views).
 """
 from __future__ import annotations
 
@@ -134,20 +134,27 @@ def _any(leaves) -> str:
     return " | ".join(leaf_tsquery(l) for l in leaves)
 
 
-def chunks_view(all_versions: bool):
-    """The chunks a query reads (columns version_id, chunk, tsv): every chunk for an all-versions
-    search (the view search_chunks_parts, each part through its own index), else those of
-    current versions and the recent table (search_chunks_all, NOT past: a subquery the planner
-    flattens, so joins still probe it by version id). pg_current says why."""
+def _view(name: str, *more):
+    return table(name, column("version_id", Integer), column("chunk", Integer), column("tsv", TSVECTOR), *more)
+
+
+def chunks_views(all_versions: bool, rum: bool) -> tuple:
+    """(joined, matched): the chunks a query reads (columns version_id, chunk, tsv), as joined
+    to versions and probed per version (`joined`) and as matched by its words through an index
+    (`matched`: the set operations, the counts). A latest-only search reads the current chunks
+    and the recent table: search_chunks_all with NOT past, a subquery the planner flattens, so
+    joins still probe it by version id (pg_current says why). An all-versions search probes
+    every chunk of search_chunks_all (flattenable, through the primary key) and, on the RUM path,
+    matches through search_chunks_parts, whose legs each read their own partial index (a plain
+    match of search_chunks could use neither); the GIN path's one index serves both."""
+    every = _view(pg_current.ALL_VIEW, column("past", Boolean))
     if all_versions:
-        return table(pg_current.PARTS_VIEW, column("version_id", Integer), column("chunk", Integer),
-                     column("tsv", TSVECTOR))
-    every = table(pg_current.ALL_VIEW, column("version_id", Integer), column("chunk", Integer),
-                  column("tsv", TSVECTOR), column("past", Boolean))
-    return select(every.c.version_id, every.c.chunk, every.c.tsv).where(not_(every.c.past)).subquery("chunks")
+        return every, (_view(pg_current.PARTS_VIEW) if rum else every)
+    current = select(every.c.version_id, every.c.chunk, every.c.tsv).where(not_(every.c.past)).subquery("chunks")
+    return current, current
 
 
-CHUNKS = chunks_view(False)  # what a latest-only search reads
+CHUNKS = chunks_views(False, True)[0]  # what a latest-only search reads
 
 
 def _leaves(node) -> list[Leaf]:
@@ -165,23 +172,24 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
     """(total, [(version id, score)]): ranked from the RUM index where it is in use
     (pg_rum.search), else by the GIN path: one statement, matching chunks joined to the
     visible, filtered versions, then ranked; its totals are exact. The RUM path applies the
-    common-query rule (search/common.py) from COMMON_PG chunks, reading the newest matches
-    from the newest-first index of migration 0015 (an earlier trial without that index read
-    each candidate's chunks from the table: about 30 µs a version, 350 ms for a word in 10 %
-    of 200,000 versions).
+    common-query rule (search/common.py) to latest-only queries from COMMON_PG chunks of current
+    versions, reading the newest matches from the newest-first index of migration 0015 (an
+    earlier trial without that index read each candidate's chunks from the table: about 30 µs
+    a version, 350 ms for a word in 10 % of 200,000 versions).
 
     The chunks are joined to versions/deliverables/projects *before* ranking, so the
     planner can start from a narrow filter (project, phase, document) and ts_rank only
     runs on chunks that may be returned."""
     s = db.session()
     s.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))  # until the transaction ends (a request's)
-    view = chunks_view(all_versions)
+    rum = pg_rum.use_rum()
+    view, matched = chunks_views(all_versions, pg_rum.rum_index())
     positives = q.positive_leaves()
     qany = cast(bindparam("qany", _any(positives)), TSQUERY)
     extra = []
     # The distinct matching version ids: every required word (in any chunk of the version),
     # no excluded one; as set operations over index scans, never a scan of every chunk.
-    matching = select(view.c.version_id).where(view.c.tsv.op("@@")(qany)).distinct()
+    matching = select(matched.c.version_id).where(matched.c.tsv.op("@@")(qany)).distinct()
     simple = len(q.required) == 1 and not q.excluded
     if not simple:
         n = 0
@@ -190,7 +198,8 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
             nonlocal n
             n += 1
             leaves = leaf_or_group.leaves if isinstance(leaf_or_group, AnyOf) else [leaf_or_group]
-            return select(view.c.version_id).where(view.c.tsv.op("@@")(cast(bindparam(f"l{n}", _any(leaves)), TSQUERY)))
+            return select(matched.c.version_id).where(
+                matched.c.tsv.op("@@")(cast(bindparam(f"l{n}", _any(leaves)), TSQUERY)))
 
         required, excluded = [ids(node) for node in q.required], [ids(leaf) for leaf in q.excluded]
         extra = [Version.id.in_(sub) for sub in required] + [not_(Version.id.in_(sub)) for sub in excluded]
@@ -205,7 +214,7 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
         [(_any(_leaves(n)), _leaves(n)) for n in q.required])
     qstream = qany if simple else cast(bindparam("qstream", stream), TSQUERY)
     qrank = cast(bindparam("qrank", pg_rum.rank_tsquery(leaves)), TSQUERY)
-    if pg_rum.use_rum():
+    if rum:
         # The common-query path walks the streamed word's rarest terms (pg_rum.rarest_terms:
         # from the index alone, no phrase checked on the chunk) and checks per version, as
         # (tsquery, present?): that word itself when it is more than one term (a phrase, a CJK
@@ -217,13 +226,15 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
         common = pg_rum.Common(every_tsquery(q), pg_rum.rarest_terms(leaves), checks, sample=not (exact and simple))
         return pg_rum.search(user, qany, qstream, qrank, extra, matching, view, filters, limit, offset,
                              all_versions, common)
-    conds = conditions(user, filters, all_versions) + extra + [view.c.tsv.op("@@")(qstream)]
-    score = func.sum(func.ts_rank(view.c.tsv, qrank)).label("score")
-    matched = join_versions(select(Version.id, Version.created_at, score)
-                            .select_from(view).join(Version, Version.id == view.c.version_id)
-                            ).where(*conds).group_by(Version.id, Version.created_at).subquery("m")
-    rows = s.execute(select(matched.c.id, matched.c.score, func.count().over().label("total"))
-                     .order_by(matched.c.score.desc(), matched.c.created_at.desc(), matched.c.id.desc())
+    # The GIN path reads `matched`: where the RUM index exists but is switched off, its partial
+    # indexes serve an all-versions match only through search_chunks_parts.
+    conds = conditions(user, filters, all_versions) + extra + [matched.c.tsv.op("@@")(qstream)]
+    score = func.sum(func.ts_rank(matched.c.tsv, qrank)).label("score")
+    ranked = join_versions(select(Version.id, Version.created_at, score)
+                           .select_from(matched).join(Version, Version.id == matched.c.version_id)
+                           ).where(*conds).group_by(Version.id, Version.created_at).subquery("m")
+    rows = s.execute(select(ranked.c.id, ranked.c.score, func.count().over().label("total"))
+                     .order_by(ranked.c.score.desc(), ranked.c.created_at.desc(), ranked.c.id.desc())
                      .limit(limit).offset(offset)).all()
-    total = rows[0].total if rows else s.scalar(select(func.count()).select_from(matched))
+    total = rows[0].total if rows else s.scalar(select(func.count()).select_from(ranked))
     return total, [(r.id, r.score) for r in rows]
