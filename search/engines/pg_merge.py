@@ -107,13 +107,20 @@ def merge(budget_s: float = BUDGET_S, batch: int = BATCH) -> int:
         s.commit()
         vacuum_recent()
         return moved
-    moved, start = 0, time.monotonic()
+    return _in_batches(merge_batch, budget_s, batch)
+
+
+def _in_batches(step, budget_s: float, batch: int) -> int:
+    """Run `step(batch)` in committed transactions until it does less than a batch or `budget_s`
+    is spent; returns the rows it handled."""
+    s = db.session()
+    done, start = 0, time.monotonic()
     while True:
-        n = merge_batch(batch)
+        n = step(batch)
         s.commit()
-        moved += n
+        done += n
         if n < batch or time.monotonic() - start >= budget_s:
-            return moved
+            return done
 
 
 def wants_bulk() -> bool:
@@ -224,14 +231,7 @@ def mark_past(budget_s: float = BUDGET_S, batch: int = BATCH) -> int:
     left or `budget_s` is spent (pg_current). Returns how many were marked (0 on SQLite)."""
     if not applies():
         return 0
-    s = db.session()
-    marked, start = 0, time.monotonic()
-    while True:
-        n = mark_batch(batch)
-        s.commit()
-        marked += n
-        if n < batch or time.monotonic() - start >= budget_s:
-            return marked
+    return _in_batches(mark_batch, budget_s, batch)
 
 
 def unmarked() -> int:
