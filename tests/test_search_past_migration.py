@@ -48,6 +48,7 @@ def test_0016_past_chunks_up_and_down(backend, tmp_path):
                 defs = _indexes(engine)
                 assert defs["ix_search_chunks_rum"].endswith("WHERE (NOT past)")
                 assert defs["ix_search_chunks_past"].endswith("WHERE past")
+                assert "WHERE (past AND (version_id > 0))" in defs["ix_search_chunks_past_newest"]
         run(command.downgrade, "0015_search_newest")
         assert _state(engine) == (False, False)
         if pg:
@@ -56,6 +57,7 @@ def test_0016_past_chunks_up_and_down(backend, tmp_path):
             if rum:
                 defs = _indexes(engine)
                 assert "WHERE" not in defs["ix_search_chunks_rum"] and "ix_search_chunks_past" not in defs
+                assert "ix_search_chunks_past_newest" not in defs
         run(command.upgrade, "0016_search_past")
         assert _state(engine) == (pg, pg)
     finally:

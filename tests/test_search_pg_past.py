@@ -129,14 +129,15 @@ def test_each_part_has_its_partial_index(app, actions, versions):
     assert defs[pg_rum.INDEX].endswith("WHERE (NOT past)")
     assert defs["ix_search_chunks_past"].endswith("WHERE past")
     assert "WHERE ((NOT past) AND (version_id > 0))" in defs[pg_rum.NEWEST]
+    assert "WHERE (past AND (version_id > 0))" in defs[pg_rum.PAST_NEWEST]
     hits = actions.search(q="甲", all_versions="1", limit=10)["hits"]
     assert sorted(h["version_id"] for h in hits) == sorted(versions["a"])
 
 
-def test_an_all_versions_search_is_ranked_with_an_exact_total(app, actions, docs_five, clock, monkeypatch):
-    """The common-query rule's walk reads current chunks only, so on PostgreSQL a search of all
-    versions is always ranked, its total exact (SQLite applies the rule to both: totals of the
-    engines may differ there, as they may between their thresholds)."""
+def test_an_all_versions_search_walks_both_parts(app, actions, docs_five, clock, monkeypatch):
+    """The common-query rule applies to a search of all versions too: its walk merges the
+    newest-first indexes of both parts (and the recent table); with the walk off it is ranked
+    over both, its total exact."""
     from test_search_common_rule import common
     common(monkeypatch, cap=2)
     made = docs_five
@@ -144,6 +145,14 @@ def test_an_all_versions_search_is_ranked_with_an_exact_total(app, actions, docs
     if not pg_rum_in_use(app):
         return                                                 # the GIN path ranks every query
     assert latest["total"] == 2 and latest["total_exact"] is False
+    assert [h["version_id"] for h in latest["hits"]] == [made[4], made[3]]
+    every = actions.search(q="巡检 记录", all_versions="1", limit=10)
+    assert every["total"] == 2 and every["total_exact"] is False
+    assert [h["version_id"] for h in every["hits"]] == [made[4], made[3]]
+    every = actions.search(q="第1份", all_versions="1", limit=10)       # only in a past version
+    assert [h["version_id"] for h in every["hits"]] == [made[1]]
+    monkeypatch.setattr(pg_rum, "WALK", 1)                              # too many chunks: ranked
+    monkeypatch.setattr(pg_rum, "BATCH", 1)
     every = actions.search(q="巡检 记录", all_versions="1", limit=10)
     assert every["total"] == 5 and every["total_exact"] is True
     assert {h["version_id"] for h in every["hits"]} == set(made)
@@ -151,7 +160,7 @@ def test_an_all_versions_search_is_ranked_with_an_exact_total(app, actions, docs
 
 def pg_rum_in_use(app) -> bool:
     with app.app_context():
-        return pg_rum.use_rum() and pg_rum.newest_index()
+        return pg_rum.use_rum() and pg_rum.newest_index(all_versions=True)
 
 
 @pytest.fixture

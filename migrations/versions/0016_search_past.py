@@ -3,8 +3,8 @@
 search_chunks gets a column `past`: true once the chunk's version is no longer current (neither
 its deliverable's latest version nor its latest signed-off one; search/engines/pg_current.py
 says why that is for good). Where 0012 made the RUM index, it and the newest-first index of
-0015 become partial over the current chunks (WHERE NOT past) and a third RUM index covers the
-past ones. The view search_chunks_all gains the column (a recent chunk is never past): a
+0015 become partial over the current chunks (WHERE NOT past) and their twins cover the past
+ones (an all-versions search ranks and walks both parts). The view search_chunks_all gains the column (a recent chunk is never past): a
 latest-only search reads it with NOT past; an all-versions one reads the new view
 search_chunks_parts, whose legs are the two parts (each through its own partial index). The
 GIN path keeps its one index. Existing chunks are marked here, before the partial indexes are
@@ -23,6 +23,7 @@ branch_labels = None
 depends_on = None
 
 RUM, NEWEST, PAST = "ix_search_chunks_rum", "ix_search_chunks_newest", "ix_search_chunks_past"
+PAST_NEWEST = "ix_search_chunks_past_newest"
 CURRENT_IDS = ("SELECT latest_version_id FROM deliverables WHERE latest_version_id IS NOT NULL "
                "UNION ALL SELECT latest_signed_version_id FROM deliverables WHERE latest_signed_version_id IS NOT NULL")
 NEWEST_DEF = ("USING rum (tsv rum_tsvector_addon_ops, version_id) "
@@ -52,6 +53,7 @@ def upgrade() -> None:
         op.execute(f"CREATE INDEX {PAST} ON search_chunks USING rum (tsv rum_tsvector_ops) WHERE past")
         if newest:
             op.execute(f"CREATE INDEX {NEWEST} ON search_chunks {NEWEST_DEF} WHERE NOT past AND version_id > 0")
+            op.execute(f"CREATE INDEX {PAST_NEWEST} ON search_chunks {NEWEST_DEF} WHERE past AND version_id > 0")
     op.execute("CREATE VIEW search_chunks_all AS SELECT version_id, chunk, tsv, past FROM search_chunks "
                "UNION ALL SELECT version_id, chunk, tsv, false AS past FROM search_chunks_recent")
     op.execute("CREATE VIEW search_chunks_parts AS SELECT version_id, chunk, tsv FROM search_chunks WHERE NOT past "
@@ -69,6 +71,7 @@ def downgrade() -> None:
     op.execute("DROP VIEW IF EXISTS search_chunks_parts")
     if rum:
         op.execute(f"DROP INDEX IF EXISTS {NEWEST}")
+        op.execute(f"DROP INDEX IF EXISTS {PAST_NEWEST}")
         op.execute(f"DROP INDEX IF EXISTS {PAST}")
         op.execute(f"DROP INDEX {RUM}")
     op.execute("ALTER TABLE search_chunks DROP COLUMN past")

@@ -24,8 +24,8 @@ distance and merged into the index's order (_ranked_chunks).
 
 Only the current chunks are read by a latest-only search (pg_current.py, migration 0016): both
 RUM indexes above are partial (WHERE NOT past), and the chunks of superseded versions, marked
-past, have a RUM index of their own that an all-versions search reads too (its ranked scan
-merges both; it never takes the common-query path, whose walk reads current chunks only).
+past, have RUM indexes of their own (ranked and newest-first) that an all-versions search
+reads too: its ranked scan and its common-query walk merge both parts.
 
 Which path runs: RUM when HANDOVER_SEARCH_RUM is on (default) and the index exists; the
 answer is cached per app and logged once ("search: PostgreSQL ranks with ...");
@@ -51,6 +51,8 @@ from search.scope import conditions, join_versions, visible_matches
 INDEX = "ix_search_chunks_rum"
 NEWEST = "ix_search_chunks_newest"  # migration 0015: each term's chunks, newest version first
 NEWEST_KEY = "handover.search_newest_index"
+PAST_NEWEST = "ix_search_chunks_past_newest"  # migration 0016: the same over the past chunks
+PAST_NEWEST_KEY = "handover.search_past_newest_index"
 LAST_ID = 2147483647  # ORDER BY version_id <=| LAST_ID: the newest index's order, newest first
 SAMPLE = 64  # a walk's density: the whole query checked on this many of its newest chunks (each read back: about 90 µs a chunk at 200,000 versions, 28 ms for 256)
 WALK = 8000  # chunks the newest-first walk reads at most before the query is ranked instead
@@ -101,12 +103,17 @@ def use_rum() -> bool:
     return ranking_path()[0] == "rum"
 
 
-def newest_index() -> bool:
-    """True when migration 0015 made the newest-first index (cached per app)."""
-    found = current_app.extensions.get(NEWEST_KEY)
-    if found is None:
-        found = current_app.extensions[NEWEST_KEY] = index_exists(NEWEST)
-    return found
+def newest_index(all_versions: bool = False) -> bool:
+    """True when migration 0015 made the newest-first index (cached per app) and, for an
+    all-versions search, 0016 its twin over the past chunks."""
+    wanted = [(NEWEST_KEY, NEWEST)] + ([(PAST_NEWEST_KEY, PAST_NEWEST)] if all_versions else [])
+    for key, name in wanted:
+        found = current_app.extensions.get(key)
+        if found is None:
+            found = current_app.extensions[key] = index_exists(name)
+        if not found:
+            return False
+    return True
 
 
 @dataclass
@@ -176,17 +183,19 @@ def term_shares() -> tuple[dict[str, float], float]:
     return _statistics()[0]
 
 
-def chunk_rows() -> float:
-    """The chunks a latest-only search reads, by the planner's statistics: the current ones of
-    search_chunks (its partial RUM index's entries) and the recent table's (0 without them)."""
-    return _statistics()[1]
+def chunk_rows(all_versions: bool = False) -> float:
+    """The chunks a search reads, by the planner's statistics: a latest-only one the current
+    chunks of search_chunks (its partial RUM index's entries), an all-versions one every chunk,
+    and the recent table's (0 without statistics)."""
+    return _statistics()[2 if all_versions else 1]
 
 
-def _statistics() -> tuple[tuple[dict[str, float], float], float]:
-    """(term_shares, chunk_rows), read together and cached per app for STATS_TTL_S."""
+def _statistics() -> tuple[tuple[dict[str, float], float], float, float]:
+    """(term_shares, chunk_rows(), chunk_rows(True)), read together and cached per app for
+    STATS_TTL_S."""
     cached = current_app.extensions.get(STATS_KEY)
     if cached is not None and time.monotonic() - cached[0] < STATS_TTL_S:
-        return cached[1], cached[2]
+        return cached[1:]
     # The rows of search_chunks that count are its current ones (a latest-only search reads no
     # other: pg_current), as many as the entries of its partial RUM index; the table's own count
     # where there is none (the GIN path, before a first ANALYZE).
@@ -194,15 +203,17 @@ def _statistics() -> tuple[tuple[dict[str, float], float], float]:
         "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, greatest(CASE "
         "  WHEN s.tablename = 'search_chunks' THEN coalesce((SELECT nullif(greatest(i.reltuples, 0), 0) "
         "    FROM pg_class i WHERE i.relname = :rum AND i.relnamespace = c.relnamespace), c.reltuples) "
-        "  ELSE c.reltuples END, 0) "
+        "  ELSE c.reltuples END, 0), greatest(c.reltuples, 0) "
         "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = "
         "current_schema()::regnamespace WHERE s.schemaname = current_schema() "
         "AND s.tablename IN ('search_chunks', 'search_chunks_recent') AND s.attname = 'tsv'"), {"rum": INDEX}).all()
     tables = []  # ({term: share}, least listed share, rows)
-    for elems, freqs, n in rows:
+    every = 0.0
+    for elems, freqs, n, rows_all in rows:
         if elems and n:
             listed = dict(zip(elems, freqs[:len(elems)]))  # then three more: min, max, nulls
             tables.append((listed, min(listed.values()), n))
+            every += rows_all
     found: tuple[dict[str, float], float] = ({}, 1.0)
     total = 0.0
     if tables:
@@ -210,15 +221,15 @@ def _statistics() -> tuple[tuple[dict[str, float], float], float]:
         terms = set().union(*(listed for listed, _, _ in tables))
         found = ({t: sum(listed.get(t, least) * n for listed, least, n in tables) / total for t in terms},
                  sum(least * n for _, least, n in tables) / total)
-    current_app.extensions[STATS_KEY] = (time.monotonic(), found, total)
-    return found, total
+    current_app.extensions[STATS_KEY] = (time.monotonic(), found, total, every)
+    return found, total, every
 
 
-def _expected(terms: list[str]) -> float:
-    """How many chunks hold any of `terms`, by the planner's statistics (term_shares): an
-    upper bound for a term they do not list."""
+def _expected(terms: list[str], all_versions: bool = False) -> float:
+    """How many chunks hold any of `terms`, by the planner's statistics (term_shares), among
+    those the search reads (chunk_rows): an upper bound for a term they do not list."""
     shares, unlisted = term_shares()
-    return min(1.0, sum(shares.get(t, unlisted) for t in terms)) * chunk_rows()
+    return min(1.0, sum(shares.get(t, unlisted) for t in terms)) * chunk_rows(all_versions)
 
 
 def _share(leaves, shares: dict[str, float], unlisted: float) -> float:
@@ -260,8 +271,8 @@ def search(user, qany, qstream, qrank, extra: list, matching, chunks, filters, l
 
     def visible(stmt, vid, *more):  # the matched ids `vid` the user may see (scope.visible_matches)
         return visible_matches(stmt, vid, user, filters, all_versions).where(*more)
-    if common is not None and not all_versions and newest_index():  # the walk reads current chunks
-        found = _search_common(visible, common, chunks, limit, offset)
+    if common is not None and newest_index(all_versions):
+        found = _search_common(visible, common, chunks, limit, offset, all_versions)
         if found is not None:
             return found
     if extra:  # several words or an exclusion: list the visible matches once (usually few)
@@ -289,7 +300,7 @@ def _id_list(ids) -> object:
     return select(func.unnest(bindparam("ids", list(ids), type_=ARRAY(Integer))).label("vid")).subquery("u")
 
 
-def _search_common(visible, common: Common, chunks, limit: int, offset: int):
+def _search_common(visible, common: Common, chunks, limit: int, offset: int, all_versions: bool = False):
     """A common query (search/common.py): more than rule.COMMON_PG chunks hold the rarest
     terms of its narrowest word (`walk`), counted newest first in the newest-first index, which
     stops there, and, where `walk` is wider than the query, enough of them hold the whole of it
@@ -297,10 +308,12 @@ def _search_common(visible, common: Common, chunks, limit: int, offset: int):
     first (_in_name), counted up to rule.CAP. None when the query is not common, or when WALK
     chunks held fewer than CAP + 1 visible matches (this user sees few of them): the caller
     ranks it. Ranking reads every match in RUM's ordered scan; this reads about (CAP + 1) /
-    (share visible) chunks."""
-    if not _common_enough(common):
+    (share visible) chunks. A latest-only search walks the current chunks, an all-versions one
+    the past ones too (pg_current)."""
+    parts = _parts(all_versions)
+    if not _common_enough(common, parts):
         return None
-    cands = _newest_matches(visible, common, chunks)
+    cands = _newest_matches(visible, common, chunks, parts)
     if cands is None:
         return None
     if not cands:
@@ -320,11 +333,18 @@ def _in_name(common: Common, chunks, ids: list[int]) -> set[int]:
     return set(db.session().scalars(select(u.c.vid).where(named)))
 
 
-def _newest(stmt):
-    """`stmt` over the current chunks of search_chunks in the newest-first index's order (newest
-    version first); `NOT past AND version_id > 0` is that partial index's predicate (migrations
-    0015, 0016: the second half is true of every row)."""
-    return stmt.where(not_(MAIN.c.past), MAIN.c.version_id > 0).order_by(MAIN.c.version_id.op("<=|")(literal(LAST_ID)))
+def _parts(all_versions: bool) -> list[bool]:
+    """The parts of search_chunks a search reads, as values of `past`: the current chunks, and
+    for an all-versions search the past ones."""
+    return [False, True] if all_versions else [False]
+
+
+def _newest(stmt, past: bool = False):
+    """`stmt` over one part of search_chunks (the current chunks, or the past ones) in its
+    newest-first index's order (newest version first); `[NOT] past AND version_id > 0` is that
+    partial index's predicate (migrations 0015, 0016: the second half is true of every row)."""
+    return stmt.where(MAIN.c.past if past else not_(MAIN.c.past), MAIN.c.version_id > 0).order_by(
+        MAIN.c.version_id.op("<=|")(literal(LAST_ID)))
 
 
 # Planner switches (_planned) of the common-query path; the ranked scan (_ranked_chunks) turns off
@@ -348,7 +368,7 @@ def _planned(s, stmt, switches, **options):
     return result
 
 
-def _common_enough(common: Common) -> bool:
+def _common_enough(common: Common, parts: list[bool]) -> bool:
     """True when more than rule.COMMON_PG chunks are expected to hold the query: those holding
     `walk`, by the planner's statistics (term_shares; counted newest first in both tables
     where there are none yet), times, where `walk` may be wider than the query (common.sample:
@@ -364,16 +384,17 @@ def _common_enough(common: Common) -> bool:
     walk = cast(bindparam("walk", common.walk), TSQUERY)
     # A prefix term has no statistics of its own (it stands for every term it begins): counted.
     prefix = any(p for _, p in common.walk_terms)
-    expected = _expected([t for t, _ in common.walk_terms]) if chunk_rows() and not prefix else None
+    expected = _expected([t for t, _ in common.walk_terms], True in parts) if chunk_rows() and not prefix else None
     if expected is not None and expected <= rule.COMMON_PG:
         return False
     share = 1.0
     if common.sample:  # the newest SAMPLE chunks of each table
         every = cast(bindparam("every", common.every), TSQUERY)
         held = read = 0
-        for t, ordered in ((RECENT, False), (MAIN, True)):
+        for t, past in [(RECENT, None)] + [(MAIN, past) for past in parts]:
             sample = select(t.c.tsv).where(t.c.tsv.op("@@")(walk))
-            sample = (_newest(sample) if ordered else sample.order_by(t.c.version_id.desc())).limit(SAMPLE).subquery()
+            sample = (sample.order_by(t.c.version_id.desc()) if past is None else _newest(sample, past)
+                      ).limit(SAMPLE).subquery()
             h, r = _planned(s, select(func.count().filter(sample.c.tsv.op("@@")(every)), func.count())
                             .select_from(sample), BY_INDEX).one()
             held, read = held + h, read + r
@@ -385,11 +406,13 @@ def _common_enough(common: Common) -> bool:
     upto = int(rule.COMMON_PG / share) + 1
     recent = s.scalar(select(func.count()).select_from(
         select(RECENT.c.version_id).where(RECENT.c.tsv.op("@@")(walk)).limit(upto).subquery()))
-    newest = _newest(select(MAIN.c.version_id).where(MAIN.c.tsv.op("@@")(walk))).limit(upto)
-    return recent + _planned(s, select(func.count()).select_from(newest.subquery()), BY_INDEX).scalar() >= upto
+    for past in parts:
+        newest = _newest(select(MAIN.c.version_id).where(MAIN.c.tsv.op("@@")(walk)), past).limit(upto)
+        recent += _planned(s, select(func.count()).select_from(newest.subquery()), BY_INDEX).scalar()
+    return recent >= upto
 
 
-def _newest_matches(visible, common: Common, chunks) -> list | None:
+def _newest_matches(visible, common: Common, chunks, parts: list[bool]) -> list | None:
     """Up to CAP + 1 visible matches, newest first (rows with .id and .created_at): the chunks
     holding `walk` newest first (the newest-first index, through a server-side cursor, merged
     with the few recent chunks), each batch's new versions checked at once for visibility and
@@ -398,9 +421,10 @@ def _newest_matches(visible, common: Common, chunks) -> list | None:
     s = db.session()
     walk = cast(bindparam("walk", common.walk), TSQUERY)
     recent = sorted(s.scalars(select(RECENT.c.version_id).where(RECENT.c.tsv.op("@@")(walk))), reverse=True)
-    stream = _planned(s, _newest(select(MAIN.c.version_id).where(MAIN.c.tsv.op("@@")(walk))), BY_INDEX,
-                      stream_results=True, max_row_buffer=BATCH)
-    ids = heapq.merge(recent, (r[0] for part in stream.partitions(BATCH) for r in part), reverse=True)
+    streams = [_planned(s, _newest(select(MAIN.c.version_id).where(MAIN.c.tsv.op("@@")(walk)), past), BY_INDEX,
+                        stream_results=True, max_row_buffer=BATCH) for past in parts]
+    ids = heapq.merge(recent, *((r[0] for part in stream.partitions(BATCH) for r in part) for stream in streams),
+                      reverse=True)
     want, read, size = rule.CAP + 1, 0, BATCH
     seen: set[int] = set()
     found: list = []
@@ -419,7 +443,8 @@ def _newest_matches(visible, common: Common, chunks) -> list | None:
             # the next batch: what the rest should take at the rate seen so far, a fifth more
             size = min(MAX_BATCH, max(BATCH, int((want - len(found)) * read / max(len(found), 1) * 1.2)))
     finally:
-        stream.close()
+        for stream in streams:
+            stream.close()
     return found[:want]
 
 
