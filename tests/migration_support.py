@@ -37,6 +37,17 @@ def migration_steps(engine, url: str):
     return run
 
 
+def leave_at_head(engine, run, pg: bool, tables: str = "") -> None:
+    """End of a migration test: empty `tables` on PostgreSQL (rows the test wrote below the
+    surface), bring the database back to head (the other tests expect PostgreSQL's there) and
+    dispose of the engine."""
+    if pg and tables:
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables}"))
+    run(command.upgrade, "head")
+    engine.dispose()
+
+
 @contextmanager
 def database_at_0003(backend: str, tmp_path):
     """Yield (engine, url, upgrade_to_head) for an empty database migrated to 0003 only.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect, text
 
-from migration_support import empty_database, migration_steps
+from migration_support import empty_database, leave_at_head, migration_steps
 
 
 def _state(engine) -> tuple[bool, bool]:
@@ -61,8 +61,4 @@ def test_0016_past_chunks_up_and_down(backend, tmp_path):
         run(command.upgrade, "0016_search_past")
         assert _state(engine) == (pg, pg)
     finally:
-        if pg:
-            with engine.begin() as conn:
-                conn.execute(text("TRUNCATE search_chunks, search_chunks_recent"))
-        run(command.upgrade, "head")  # PostgreSQL: the other tests expect the test database at head
-        engine.dispose()
+        leave_at_head(engine, run, pg, "search_chunks, search_chunks_recent")

@@ -7,7 +7,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from core.migrate import alembic_config
-from migration_support import empty_database, migration_steps
+from migration_support import empty_database, leave_at_head, migration_steps
 
 
 def _state(engine) -> tuple[bool, bool]:
@@ -47,8 +47,4 @@ def test_0014_recent_chunks_up_and_down(backend, tmp_path):
         run(command.upgrade, "0014_search_storage")
         assert _state(engine) == (pg, pg)
     finally:
-        if pg:
-            with engine.begin() as conn:
-                conn.execute(text("TRUNCATE search_chunks"))
-        run(command.upgrade, "head")  # PostgreSQL: the other tests expect the test database at head
-        engine.dispose()
+        leave_at_head(engine, run, pg, "search_chunks")

@@ -4,10 +4,10 @@ search_chunks gets a column `past`: true once the chunk's version is no longer c
 its deliverable's latest version nor its latest signed-off one; search/engines/pg_current.py
 says why that is for good). Where 0012 made the RUM index, it and the newest-first index of
 0015 become partial over the current chunks (WHERE NOT past) and their twins cover the past
-ones (an all-versions search ranks and walks both parts). The view search_chunks_all gains the column (a recent chunk is never past): a
-latest-only search reads it with NOT past; an all-versions one reads the new view
-search_chunks_parts, whose legs are the two parts (each through its own partial index). The
-GIN path keeps its one index. Existing chunks are marked here, before the partial indexes are
+ones (an all-versions search ranks and walks both parts). The view search_chunks_all gains the
+column (a recent chunk is never past): a latest-only search reads it with NOT past; an
+all-versions one matches through the new view search_chunks_parts, whose legs are the two parts
+(each through its own partial index). The GIN path keeps its one index. Existing chunks are marked here, before the partial indexes are
 built (an UPDATE of indexed rows would insert each into a RUM index); later ones by the
 search_merge job (pg_merge.mark_past).
 

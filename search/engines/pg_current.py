@@ -12,14 +12,14 @@ of matching versions 6 ms instead of 20, the ordered scan 17 ms instead of 36.
 So search_chunks marks a chunk `past` once its version is no longer current (migration 0016),
 and its RUM indexes are partial: ix_search_chunks_rum and ix_search_chunks_newest over the
 current chunks (WHERE NOT past), ix_search_chunks_past and ix_search_chunks_past_newest over
-the others. A latest-only query
-reads the view search_chunks_all (both tables, each chunk with its `past`; a recent chunk is
-never past) and says NOT past; an all-versions query reads search_chunks_parts, whose legs are
-the two parts, each read through its own partial index (a plain match of every chunk could use
-neither); its ranked scan and its common-query walk read both parts (pg_rum). Why two views: a leg of a
-UNION ALL view with a condition of its own is planned as a subquery, not flattened, so a join
-can no longer probe it by version id (a filtered query at 200,000 versions then hashed every
-match of its word: 11 ms instead of under 1); search_chunks_all has no such leg.
+the others. A latest-only query reads the view search_chunks_all (both tables, each chunk with
+its `past`; a recent chunk is never past) and says NOT past; an all-versions query matches its
+words through search_chunks_parts, whose legs are the two parts, each read through its own
+partial index (a plain match of every chunk could use neither); its ranked scan and its
+common-query walk read both parts (pg_rum). Why two views: a leg of a UNION ALL view with a
+condition of its own is planned as a subquery, not flattened, so a join can no longer probe
+it by version id (a filtered query at 200,000 versions then hashed every match of its word:
+11 ms instead of under 1); search_chunks_all has no such leg.
 
 Why marking is safe: a version leaves the current set for good. latest_version_id is the
 highest-numbered version (a new version only adds a higher number, and versions are never
@@ -39,7 +39,6 @@ CURRENT_IDS = ("SELECT latest_version_id FROM deliverables WHERE latest_version_
                "UNION ALL SELECT latest_signed_version_id FROM deliverables WHERE latest_signed_version_id IS NOT NULL")
 ALL_VIEW = "search_chunks_all"
 PARTS_VIEW = "search_chunks_parts"
-PAST_INDEX = "ix_search_chunks_past"
 
 
 def is_past(column: str) -> str:

@@ -49,11 +49,14 @@ _MOVE = text(
     "  RETURNING version_id, chunk, tsv) "
     f"INSERT INTO search_chunks (version_id, chunk, tsv, past) SELECT version_id, chunk, tsv, {is_past('version_id')} "
     "FROM moved ON CONFLICT (version_id, chunk) DO UPDATE SET tsv = EXCLUDED.tsv, past = EXCLUDED.past")
-# Chunks of versions no longer current, marked past in batches (same locking as _MOVE): each
-# leaves the partial indexes of the current chunks for the past one (pg_current).
+# Chunks of versions no longer current not yet marked past (mark_batch marks them, unmarked
+# counts them).
+_UNMARKED = f"NOT past AND {is_past('version_id')}"
+# Marked in batches (same locking as _MOVE): each leaves the partial indexes of the current
+# chunks for the past ones (pg_current).
 _MARK = text(
     "UPDATE search_chunks SET past = true WHERE ctid = ANY(ARRAY("
-    f"  SELECT ctid FROM search_chunks WHERE NOT past AND {is_past('version_id')} LIMIT :n FOR UPDATE SKIP LOCKED))")
+    f"  SELECT ctid FROM search_chunks WHERE {_UNMARKED} LIMIT :n FOR UPDATE SKIP LOCKED))")
 
 
 # Rebuild rather than move row by row when the recent table holds at least this many chunks
@@ -240,7 +243,7 @@ def unmarked() -> int:
         return 0
     s = db.session()
     _with_memory(s)
-    return s.scalar(text(f"SELECT count(*) FROM search_chunks WHERE NOT past AND {is_past('version_id')}"))
+    return s.scalar(text(f"SELECT count(*) FROM search_chunks WHERE {_UNMARKED}"))
 
 
 def job() -> dict:
