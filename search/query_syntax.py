@@ -3,7 +3,9 @@
 Every word or phrase becomes a Leaf: the analysed terms that must appear in a row
 (CJK words are phrases of their bigrams, so 缺陷 matches 发现缺陷七个 but not 缺，陷).
 A query ending in a single CJK character marks that last term as a prefix (缺 matches
-the bigrams 缺陷, 缺少, ... and the one-character term 缺). Nothing the user types reaches
+the bigrams 缺陷, 缺少, ... and the one-character term 缺). Inside a phrase, spaces between
+CJK characters are not gaps: Chinese is written without them, so "点 和 边" is the phrase
+点和边 (typed punctuation still separates: "图，数据库" finds 图，数据库 and 图 数据库). Nothing the user types reaches
 an engine's own syntax: each engine compiles the AST itself, quoting every term.
 Hostile input degrades: unbalanced quotes close at the end, lone OR and '-' are ignored,
 punctuation and control characters separate words.
@@ -13,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.errors import UserValueError
-from search.analysis import fold, run_tokens, runs
+from search.analysis import Run, fold, run_tokens, runs
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 256
@@ -58,9 +60,26 @@ class Query:
         return self.positive_leaves() + list(self.excluded)
 
 
+def _joined(folded: str, rs: list[Run]) -> list[Run]:
+    """`rs` with CJK runs that only whitespace parts made one run. A user who types
+    "数据 导入" in quotes means the text 数据导入 (Chinese puts no spaces between words);
+    read as two runs it would need a separator in the text and find only 数据，导入."""
+    out: list[Run] = []
+    end = 0  # where the last run of `out` ends in `folded`
+    for r in rs:
+        prev = out[-1] if out else None
+        if prev and prev.cjk and r.cjk and folded[end:r.start].isspace():
+            out[-1] = Run(prev.text + r.text, True, prev.start)
+        else:
+            out.append(r)
+        end = r.start + len(r.text)
+    return out
+
+
 def analyse(text: str) -> Leaf | None:
     """A word or phrase as typed -> its Leaf (None when it holds no letters or digits)."""
-    rs = list(runs(fold(text)))
+    folded = fold(text)
+    rs = _joined(folded, list(runs(folded)))
     if not rs:
         return None
     terms: list[str] = []

@@ -45,7 +45,8 @@ def test_probe_is_a_superset_of_the_match():
     assert sqlite_fts.compile_probe(parse('"nebula graph" -x')) == '(("nebula" AND "graph"))'
     assert sqlite_fts.compile_probe(parse("数 OR ab")) == '(("数" *) OR ("ab"))'
     assert sqlite_fts.compile_probe(parse("巡检记录")) == '(("巡检" AND "检记" AND "记录"))'
-    assert sqlite_fts.compile_probe(parse('"点 和 边"')) == '(("点" AND "和"))'   # 边 is a prefix
+    assert sqlite_fts.compile_probe(parse('"点 和，边"')) == '(("点和" AND "和"))'   # 边 is a prefix
+    assert sqlite_fts.compile_probe(parse('"点 和 边"')) == '(("点和" AND "和边"))'  # spaces join Chinese
 
 
 def test_below_the_threshold_ranked_with_exact_total(actions, docs, clock, monkeypatch, backend):
@@ -100,7 +101,7 @@ def test_name_matches_as_fts5_does():
 def test_common_query_keeps_phrases_exclusions_and_visibility(actions, docs, clock, monkeypatch):
     common(monkeypatch, cap=10)
     made = upload_five(actions, docs, clock)
-    assert ids_of(actions, q='"记录 巡检"') == set()         # the words are common, the phrase is not there
+    assert ids_of(actions, q='"记录，巡检"') == set()        # the words are common, the phrase is not there
     assert ids_of(actions, q="巡检 -第2份") == set(made) - {made[2]}
     actions.sign_off(made[0])
     newer = actions.upload(docs["system_design"], filename="v2.txt", data="巡检 记录 第二版")["id"]

@@ -60,23 +60,24 @@ def _has_newest_index(app) -> bool:
 
 
 def test_a_rare_phrase_of_common_words_is_ranked(app, actions, docs, clock, monkeypatch):
-    """Both words are in every version, the phrase in one: its share of the sample is too
+    """Both words are in every version, the phrase (typed with a comma: the words apart, not
+    the text 记录巡检) in one: its share of the sample is too
     small to walk (every chunk would be read to find it), so it is ranked, exactly."""
     common(monkeypatch, cap=4)
     made = upload_five(actions, docs, clock)
     clock.advance(minutes=1)
     odd = actions.upload(docs["implementation_methodology"], filename="x.txt", data="记录 巡检 倒序")["id"]
-    r = actions.search(q='"记录 巡检"')
+    r = actions.search(q='"记录，巡检"')
     assert version_ids(r) == {odd} and r["total"] == 1 and r["total_exact"] is True
     walks = _spy_walks(monkeypatch)
-    r = actions.search(q='"记录 巡检"')
+    r = actions.search(q='"记录，巡检"')
     assert walks == [] and r["total"] == 1
     r = actions.search(q="巡检 -倒序")                     # common: the exclusion is checked per version
     assert [h["version_id"] for h in r["hits"]] == [made[3], made[4], made[2], made[1]]
     assert r["total"] == 4 and r["total_exact"] is False and walks == [made[::-1]]
     _analyse(app)                                          # the same by the statistics
     common(monkeypatch, cap=4, statistics=True)
-    r = actions.search(q='"记录 巡检"')
+    r = actions.search(q='"记录，巡检"')
     assert version_ids(r) == {odd} and r["total_exact"] is True and len(walks) == 1
     r = actions.search(q="巡检 -倒序")
     assert r["total"] == 4 and r["total_exact"] is False and len(walks) == 2

@@ -3,8 +3,10 @@ are exactly the files whose text contains it (recall 1.0 and precision 1.0).
 
 "Contains" follows the documented analysis: text and term are NFKC-normalised and
 lowercased; a CJK term is a substring; a Latin word or number matches whole words
-(NebulaGraph is one word, so 'graph' does not find it); in a phrase, words separated by
-spaces in the query may be separated by any run of spaces and punctuation in the text.
+(NebulaGraph is one word, so 'graph' does not find it); in a phrase, Chinese words separated
+only by spaces in the query are adjacent in the text (Chinese is written without spaces: "图
+数据库" is 图数据库), and any other words the query separates may be separated by any run of
+spaces and punctuation in the text.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ CJK_TERMS = ["图数据库", "数据", "集群", "测试", "存储服务", "分�
 LATIN_TERMS = ["nebula", "NebulaGraph", "Spark", "kafka", "CSV", "RocksDB", "MATCH", "graph", "go", "2.0",
                "Raft", "exchange", "docker", "LOOKUP", "yield", "vid", "studio"]
 PHRASES = ["nebula graph", "图 数据库", "storage service", "spark connector", "create space", "nebula-exchange",
-           "FETCH PROP ON", "Nebula Graph 数据库"]
+           "FETCH PROP ON", "Nebula Graph 数据库", "点 和 边", "数据 导入", "数据，导入", "图，数据库"]
 
 
 def _word_char(c: str) -> bool:
@@ -48,15 +50,21 @@ def _folded(text: str) -> str:
 def contains(text: str, term: str) -> bool:
     """The oracle, written independently of the index: see the module docstring."""
     t = _folded(text)
-    words = re.findall(r"[^\W_]+", fold(term))
+    f = fold(term)
+    found = list(re.finditer(r"[^\W_]+", f))
+    words = [m.group() for m in found]
     if len(words) == 1 and all(is_cjk(c) for c in words[0]):
         return words[0] in t
     # a sequence of words separated by any non-letter/digit characters; Latin ends at word boundaries
-    pattern = "".join(
-        (re.escape(w) if i == 0 else (r"[\W_]+" if is_cjk(words[i - 1][-1]) and is_cjk(w[0]) or
-                                      not is_cjk(words[i - 1][-1]) and not is_cjk(w[0]) else r"[\W_]*")
-         + re.escape(w))
-        for i, w in enumerate(words))
+    parts = [re.escape(words[0])]
+    for prev, m in zip(found, found[1:]):
+        a, b = prev.group()[-1], m.group()[0]
+        if is_cjk(a) and is_cjk(b):
+            parts.append("" if f[prev.end():m.start()].isspace() else r"[\W_]+")
+        else:
+            parts.append(r"[\W_]+" if not is_cjk(a) and not is_cjk(b) else r"[\W_]*")
+        parts.append(re.escape(m.group()))
+    pattern = "".join(parts)
     for m in re.finditer(pattern, t):
         before = t[m.start() - 1] if m.start() else " "
         after = t[m.end()] if m.end() < len(t) else " "
@@ -131,4 +139,8 @@ def test_oracle_itself():
     assert contains("Nebula Graph数据库", "nebula graph")
     assert contains("nebula-graph", "nebula graph")
     assert not contains("nebulas graph", "nebula graph")
-    assert not contains("集成测试", "集成 测试")
+    assert contains("集成测试", "集成 测试")        # a space between Chinese words is not a gap
+    assert not contains("集成，测试", "集成 测试")
+    assert contains("集成，测试", "集成，测试")      # typed punctuation is one: any separator
+    assert contains("集成 测试", "集成、测试")
+    assert not contains("集成测试", "集成，测试")
