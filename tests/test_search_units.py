@@ -39,6 +39,22 @@ def test_parse_words_phrases_or_exclude():
     assert parse("集成测试").required == [Leaf(("集成", "成测", "测试"))]
 
 
+def test_a_space_between_chinese_words_in_a_phrase_is_no_gap():
+    """Chinese is written without spaces: "点 和 边" is the phrase 点和边, and its snippet marks
+    that text; punctuation typed between the words keeps them apart (any separator in the
+    text), and a space beside a Latin word changes nothing (the bigrams never cross it)."""
+    assert parse('"点 和 边"').required == parse('"点和边"').required == [Leaf(("点和", "和边"))]
+    assert parse('"数据  导入"').required == [Leaf(("数据", "据导", "导入"))]
+    assert parse('"图，数据库"').required == [Leaf(("图", "数据", "据库"))]
+    assert parse('"点 和，边"').required == [Leaf(("点和", "和", "边"), prefix=True)]
+    assert parse('"meta 服务"').required == parse('"meta服务"').required == [Leaf(("meta", "服务"))]
+    assert parse("数据 导入").required == [Leaf(("数据",)), Leaf(("导入",))]   # words stay words
+    body = "图空间中的点和边。数据，导入。"
+    assert "<mark>点和边</mark>" in make_snippet(body, "a.md", parse('"点 和 边"').positive_leaves())
+    assert "<mark>数据，导入</mark>" in make_snippet(body, "a.md", parse('"数据，导入"').positive_leaves())
+    assert "<mark>" not in make_snippet(body, "a.md", parse('"数据 导入"').positive_leaves())
+
+
 @pytest.mark.parametrize("q", ['"', "OR", "- -", "***", ":::", "NEAR(", "\x00\x01", "OR OR", "-a"])
 def test_parse_hostile_input_is_empty_or_best_effort(q):
     parsed = parse(q)
