@@ -49,6 +49,15 @@ def is_cjk(ch: str) -> bool:
     return bool(_CJK_RE.match(ch))
 
 
+# Hangul (jamo, compatibility jamo, syllables): Korean puts spaces between words, Chinese and
+# Japanese do not (query_syntax._joined).
+_HANGUL_RE = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff]")
+
+
+def is_hangul(ch: str) -> bool:
+    return bool(_HANGUL_RE.match(ch))
+
+
 def _lower_char(c: str) -> str:
     low = c.lower()
     return low if len(low) == 1 else c

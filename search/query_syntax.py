@@ -4,7 +4,7 @@ Every word or phrase becomes a Leaf: the analysed terms that must appear in a ro
 (CJK words are phrases of their bigrams, so 缺陷 matches 发现缺陷七个 but not 缺，陷).
 A query ending in a single CJK character marks that last term as a prefix (缺 matches
 the bigrams 缺陷, 缺少, ... and the one-character term 缺). Inside a phrase, spaces between
-CJK characters are not gaps: Chinese is written without them, so "点 和 边" is the phrase
+Chinese or Japanese characters are not gaps: those are written without them (Korean is not), so "点 和 边" is the phrase
 点和边 (typed punctuation still separates: "图，数据库" finds 图，数据库 and 图 数据库). Nothing the user types reaches
 an engine's own syntax: each engine compiles the AST itself, quoting every term.
 Hostile input degrades: unbalanced quotes close at the end, lone OR and '-' are ignored,
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.errors import UserValueError
-from search.analysis import Run, fold, run_tokens, runs
+from search.analysis import Run, fold, is_hangul, run_tokens, runs
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 256
@@ -63,12 +63,14 @@ class Query:
 def _joined(folded: str, rs: list[Run]) -> list[Run]:
     """`rs` with CJK runs that only whitespace parts made one run. A user who types
     "数据 导入" in quotes means the text 数据导入 (Chinese puts no spaces between words);
-    read as two runs it would need a separator in the text and find only 数据，导入."""
+    read as two runs it would need a separator in the text and find only 数据，导入. Not
+    beside hangul: Korean is written with spaces ("그래프 데이터베이스" stays two words)."""
     out: list[Run] = []
     end = 0  # where the last run of `out` ends in `folded`
     for r in rs:
         prev = out[-1] if out else None
-        if prev and prev.cjk and r.cjk and folded[end:r.start].isspace():
+        if (prev and prev.cjk and r.cjk and folded[end:r.start].isspace()
+                and not is_hangul(prev.text[-1]) and not is_hangul(r.text[0])):
             out[-1] = Run(prev.text + r.text, True, prev.start)
         else:
             out.append(r)

@@ -27,8 +27,9 @@ def leaf_pattern(leaf: Leaf) -> re.Pattern | None:
         return None
     parts = []
     for i, (text, cjk) in enumerate(leaf.runs):
-        if i:  # two CJK runs were apart in the query: a separator is needed between them
-            parts.append(r"[\W_]+" if cjk and leaf.runs[i - 1][1] else r"[\W_]*")
+        if i:  # two CJK runs or two Latin words need a separator between them (as the terms do:
+            # "nebula graph" is not NebulaGraph); a CJK run beside a Latin word needs none
+            parts.append(r"[\W_]+" if cjk == leaf.runs[i - 1][1] else r"[\W_]*")
         if cjk:
             parts.append(re.escape(text))
             continue

@@ -5,13 +5,14 @@ are exactly the files whose text contains it (recall 1.0 and precision 1.0).
 lowercased; a CJK term is a substring; a Latin word or number matches whole words
 (NebulaGraph is one word, so 'graph' does not find it); in a phrase, Chinese words separated
 only by spaces in the query are adjacent in the text (Chinese is written without spaces: "图
-数据库" is 图数据库), and any other words the query separates may be separated by any run of
+数据库" is 图数据库; Korean is not, so hangul words stay apart), and any other words the query separates may be separated by any run of
 spaces and punctuation in the text.
 """
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,10 @@ PHRASES = ["nebula graph", "图 数据库", "storage service", "spark connector"
            "FETCH PROP ON", "Nebula Graph 数据库", "点 和 边", "数据 导入", "数据，导入", "图，数据库"]
 
 
+def _hangul(c: str) -> bool:
+    return unicodedata.name(c, "").startswith("HANGUL")
+
+
 def _word_char(c: str) -> bool:
     return (c.isalnum() and not is_cjk(c))
 
@@ -60,7 +65,8 @@ def contains(text: str, term: str) -> bool:
     for prev, m in zip(found, found[1:]):
         a, b = prev.group()[-1], m.group()[0]
         if is_cjk(a) and is_cjk(b):
-            parts.append("" if f[prev.end():m.start()].isspace() else r"[\W_]+")
+            spaced = _hangul(a) or _hangul(b)  # Korean is written with spaces: a space is a gap there
+            parts.append("" if f[prev.end():m.start()].isspace() and not spaced else r"[\W_]+")
         else:
             parts.append(r"[\W_]+" if not is_cjk(a) and not is_cjk(b) else r"[\W_]*")
         parts.append(re.escape(m.group()))
@@ -144,3 +150,5 @@ def test_oracle_itself():
     assert contains("集成，测试", "集成，测试")      # typed punctuation is one: any separator
     assert contains("集成 测试", "集成、测试")
     assert not contains("集成测试", "集成，测试")
+    assert contains("그래프 데이터베이스는", "그래프 데이터베이스")  # Korean keeps its spaces
+    assert not contains("그래프데이터베이스", "그래프 데이터베이스")

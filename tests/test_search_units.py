@@ -49,10 +49,18 @@ def test_a_space_between_chinese_words_in_a_phrase_is_no_gap():
     assert parse('"点 和，边"').required == [Leaf(("点和", "和", "边"), prefix=True)]
     assert parse('"meta 服务"').required == parse('"meta服务"').required == [Leaf(("meta", "服务"))]
     assert parse("数据 导入").required == [Leaf(("数据",)), Leaf(("导入",))]   # words stay words
+    assert parse('"データ ベース"').required == parse('"データベース"').required   # Japanese: as Chinese
+    korean = parse('"그래프 데이터베이스"').required[0]                         # Korean keeps its spaces
+    assert korean.terms[:3] == ("그래", "래프", "프") and len(korean.runs) == 2
     body = "图空间中的点和边。数据，导入。"
     assert "<mark>点和边</mark>" in make_snippet(body, "a.md", parse('"点 和 边"').positive_leaves())
     assert "<mark>数据，导入</mark>" in make_snippet(body, "a.md", parse('"数据，导入"').positive_leaves())
     assert "<mark>" not in make_snippet(body, "a.md", parse('"数据 导入"').positive_leaves())
+    assert "<mark>그래프 데이터베이스</mark>" in make_snippet("그래프 데이터베이스는", "a.md",
+                                                        parse('"그래프 데이터베이스"').positive_leaves())
+    # two Latin words need a separator between them, in the snippet as in the terms
+    s = make_snippet("NebulaGraph 是图数据库。nebula graph", "a.md", parse('"nebula graph"').positive_leaves())
+    assert "<mark>nebula graph</mark>" in s and "<mark>NebulaGraph" not in s
 
 
 @pytest.mark.parametrize("q", ['"', "OR", "- -", "***", ":::", "NEAR(", "\x00\x01", "OR OR", "-a"])

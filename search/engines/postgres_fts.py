@@ -35,8 +35,9 @@ from search.scope import conditions, join_versions
 
 MAX_POS = 16000
 # Memory for this transaction's sorts, hashes and RUM's scans (PostgreSQL's default is 4 MB):
-# measured at 20,000 versions, the count of '"点 和 边"' (a prefix term: RUM gathers every term it
-# begins) spilled 9 MB to temporary files and took 57 ms; 21 ms with this.
+# measured at 20,000 versions, the count of '"点 和 边"' (then read as 点 和 边 apart, ending in
+# the prefix term 边: RUM gathers every term it begins) spilled 9 MB to temporary files and took
+# 57 ms; 21 ms with this.
 WORK_MEM = "64MB"
 MAX_PER_TERM = 255
 OVERLAP = 16
