@@ -339,12 +339,17 @@ def _parts(all_versions: bool) -> list[bool]:
     return [False, True] if all_versions else [False]
 
 
+def _part(past: bool):
+    """The condition of one part of search_chunks (`[NOT] past`): the predicate of its partial
+    RUM indexes (migration 0016)."""
+    return MAIN.c.past if past else not_(MAIN.c.past)
+
+
 def _newest(stmt, past: bool = False):
     """`stmt` over one part of search_chunks (the current chunks, or the past ones) in its
     newest-first index's order (newest version first); `[NOT] past AND version_id > 0` is that
     partial index's predicate (migrations 0015, 0016: the second half is true of every row)."""
-    return stmt.where(MAIN.c.past if past else not_(MAIN.c.past), MAIN.c.version_id > 0).order_by(
-        MAIN.c.version_id.op("<=|")(literal(LAST_ID)))
+    return stmt.where(_part(past), MAIN.c.version_id > 0).order_by(MAIN.c.version_id.op("<=|")(literal(LAST_ID)))
 
 
 # Planner switches (_planned) of the common-query path; the ranked scan (_ranked_chunks) turns off
@@ -514,10 +519,10 @@ def _ranked_chunks(s, qstream, qrank, all_versions: bool = False):
     recent = s.execute(select(RECENT.c.version_id, RECENT.c.tsv.op("<=>")(qrank).label("d"))
                        .where(RECENT.c.tsv.op("@@")(qstream))).all()
     distance = MAIN.c.tsv.op("<=>")(qrank)
-    parts = [not_(MAIN.c.past)] + ([MAIN.c.past] if all_versions else [])
-    streams = [_planned(s, select(MAIN.c.version_id, distance.label("d")).where(part, MAIN.c.tsv.op("@@")(qstream))
-                        .order_by(distance), ("enable_bitmapscan",), stream_results=True, max_row_buffer=BATCH)
-               for part in parts]
+    streams = [_planned(s, select(MAIN.c.version_id, distance.label("d"))
+                        .where(_part(past), MAIN.c.tsv.op("@@")(qstream)).order_by(distance),
+                        ("enable_bitmapscan",), stream_results=True, max_row_buffer=BATCH)
+               for past in _parts(all_versions)]
     rows = [(tuple(r) for part in stream.partitions(BATCH) for r in part) for stream in streams]
     return heapq.merge(sorted(map(tuple, recent), key=_by_distance), *rows, key=_by_distance), streams
 

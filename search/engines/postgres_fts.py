@@ -173,10 +173,11 @@ def search(user, q: Query, filters, limit: int, offset: int, all_versions: bool)
     """(total, [(version id, score)]): ranked from the RUM index where it is in use
     (pg_rum.search), else by the GIN path: one statement, matching chunks joined to the
     visible, filtered versions, then ranked; its totals are exact. The RUM path applies the
-    common-query rule (search/common.py) to latest-only queries from COMMON_PG chunks of current
-    versions, reading the newest matches from the newest-first index of migration 0015 (an
-    earlier trial without that index read each candidate's chunks from the table: about 30 µs
-    a version, 350 ms for a word in 10 % of 200,000 versions).
+    common-query rule (search/common.py) from COMMON_PG chunks of the versions it reads (current
+    ones, or every one for an all-versions search: pg_rum._parts), reading the newest matches
+    from the newest-first indexes of migrations 0015 and 0016 (an earlier trial without them
+    read each candidate's chunks from the table: about 30 µs a version, 350 ms for a word in
+    10 % of 200,000 versions).
 
     The chunks are joined to versions/deliverables/projects *before* ranking, so the
     planner can start from a narrow filter (project, phase, document) and ts_rank only
