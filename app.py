@@ -1,7 +1,6 @@
 """Application factory: config, extensions, blueprints, error handlers, CLI."""
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from flask import Flask
@@ -14,6 +13,7 @@ from api import register as register_api
 from cli import register as register_cli
 from core import audit, clock, db, throttle
 from core.config import load_config
+from core.key_file import shared_random_key
 from core.requests import init_app as init_requests
 from core.security_headers import init_app as init_security_headers
 from core.upload import init_app as init_upload
@@ -21,12 +21,9 @@ from web import register as register_web
 
 
 def _secret_key(data: Path) -> str:
-    """A random secret kept in the data folder, so sessions survive restarts."""
-    path = data / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    """A random secret kept in the data folder, so sessions survive restarts; every process
+    on that folder gets the same one (core.key_file)."""
+    return shared_random_key(data / "secret_key")
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +27,7 @@ from sqlalchemy.orm.util import identity_key
 from core import db
 from core.clock import now
 from core.config import load_config
+from core.key_file import shared_random_key
 from core.models import AuditEntry, AuditHead, User
 
 GENESIS = "0" * 64
@@ -46,20 +45,7 @@ def load_key(data_dir: str | Path, configured: str = "") -> bytes:
             raise RuntimeError(f"HANDOVER_AUDIT_KEY must have at least {MIN_KEY_CHARS} characters")
         return configured.encode("utf-8")
     path = Path(data_dir) / KEY_FILE
-    if not path.exists():
-        tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process won the race; use its key
-        finally:
-            tmp.unlink()
-    text = path.read_text().strip()
+    text = shared_random_key(path)
     if len(text) < MIN_KEY_CHARS:
         raise RuntimeError(f"{path} holds no usable audit key")
     return text.encode("utf-8")
